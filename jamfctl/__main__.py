@@ -1,0 +1,3 @@
+from jamfctl.entry import main
+
+main()

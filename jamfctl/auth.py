@@ -1,0 +1,267 @@
+"""Credentials and tokens: where the client secret comes from, and the OAuth token cache.
+
+- The secret lives in the OS keychain (the `keyring` library) or in JAMF_CLIENT_SECRET; never a file.
+- Tokens (OAuth2 client credentials) are reused until shortly before they expire, cached between runs
+  in the keychain only, under a key that includes a one-way fingerprint of the secret (so a changed or
+  wrong secret never reuses a token minted with another).
+- Every secret and token is registered with jamfctl.redact so no log line or message can carry it.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from jamfctl import redact
+from jamfctl.errors import AuthError, KeychainError
+
+log = logging.getLogger("jamfctl.auth")
+
+SECRET_SERVICE = "jamfctl"
+TOKEN_SERVICE = "jamfctl-token"
+KEYCHAIN_TIMEOUT = 10.0  # seconds; a keychain that never answers must not hang a script
+ENV_HINT = "set JAMF_URL, JAMF_CLIENT_ID and JAMF_CLIENT_SECRET in the environment instead"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    url: str
+    client_id: str
+    secret: str = field(repr=False)
+    source: str  # "environment", "keychain", "sandbox"
+    profile: str | None = None
+
+    def __post_init__(self) -> None:
+        redact.register_secret(self.secret)
+
+    @property
+    def cache_key(self) -> str:
+        """One-way: identifies (server, client, secret) without revealing the secret."""
+        material = f"{self.url}\0{self.client_id}\0{self.secret}".encode()
+        return hashlib.sha256(material).hexdigest()[:40]
+
+
+@dataclass
+class Token:
+    value: str = field(repr=False)
+    expires_at: float  # epoch seconds
+    lifetime: float
+
+    def fresh(self, now: float | None = None) -> bool:
+        """Valid for a while yet: refresh a quarter-lifetime (at most a minute) before expiry."""
+        margin = min(60.0, self.lifetime * 0.25)
+        return (now or time.time()) < self.expires_at - margin
+
+
+# --- keychain -------------------------------------------------------------------------------------
+class Keychain:
+    """The OS keychain through `keyring`, with timeouts and plain errors (and no file fallback)."""
+
+    def __init__(self, timeout: float = KEYCHAIN_TIMEOUT) -> None:
+        self.timeout = timeout
+        self._backend = None
+
+    def _call(self, what: str, fn: Callable, *args):
+        result: dict = {}
+
+        def run() -> None:
+            try:
+                result["value"] = fn(*args)
+            except BaseException as exc:  # re-raised below in the caller's thread
+                result["error"] = exc
+
+        worker = threading.Thread(target=run, name="keychain", daemon=True)
+        worker.start()
+        worker.join(self.timeout)
+        if worker.is_alive():
+            raise KeychainError(f"the OS keychain did not answer within {self.timeout:.0f} s while {what}; {ENV_HINT}")
+        if "error" in result:
+            raise self._explain(what, result["error"]) from None
+        return result.get("value")
+
+    def _explain(self, what: str, exc: BaseException) -> KeychainError:
+        from keyring import errors
+
+        if isinstance(exc, errors.KeyringLocked):
+            return KeychainError(f"the OS keychain is locked ({what}); unlock it and try again, or {ENV_HINT}")
+        if isinstance(exc, errors.NoKeyringError):
+            return KeychainError(f"no OS keychain is available on this machine; {ENV_HINT}")
+        return KeychainError(
+            f"the OS keychain ({self.backend_name()}) failed while {what}: {type(exc).__name__}; {ENV_HINT}"
+        )
+
+    @property
+    def backend(self):
+        if self._backend is None:
+            import keyring
+
+            self._backend = self._call("looking for a keychain backend", keyring.get_keyring)
+        return self._backend
+
+    def backend_name(self) -> str:
+        try:
+            backend = self.backend
+        except KeychainError:
+            return "unavailable"
+        return f"{type(backend).__module__}.{type(backend).__name__}".removeprefix("keyring.backends.")
+
+    def usable(self) -> bool:
+        from keyring.backends import chainer, fail
+
+        try:
+            backend = self.backend
+        except KeychainError:
+            return False
+        if isinstance(backend, fail.Keyring):
+            return False
+        return not (isinstance(backend, chainer.ChainerBackend) and not backend.backends)
+
+    def require(self) -> None:
+        if not self.usable():
+            raise KeychainError(f"no OS keychain is available on this machine (keyring backend: {self.backend_name()}); {ENV_HINT}")
+
+    def get(self, service: str, username: str) -> str | None:
+        self.require()
+        return self._call("reading a secret", self.backend.get_password, service, username)
+
+    def set(self, service: str, username: str, value: str) -> None:
+        self.require()
+        self._call("storing a secret", self.backend.set_password, service, username, value)
+
+    def delete(self, service: str, username: str) -> bool:
+        from keyring.errors import PasswordDeleteError
+
+        self.require()
+        try:
+            self._call("removing a secret", self.backend.delete_password, service, username)
+        except KeychainError as exc:
+            if isinstance(exc.__context__, PasswordDeleteError) or "PasswordDeleteError" in exc.message:
+                return False
+            raise
+        return True
+
+    # secrets per profile
+    def get_secret(self, profile: str) -> str | None:
+        secret = self.get(SECRET_SERVICE, profile)
+        redact.register_secret(secret)
+        return secret
+
+    def set_secret(self, profile: str, secret: str) -> None:
+        self.set(SECRET_SERVICE, profile, secret)
+
+    def delete_secret(self, profile: str) -> bool:
+        return self.delete(SECRET_SERVICE, profile)
+
+    # cached tokens per (url, client id, secret fingerprint)
+    def get_token(self, key: str) -> Token | None:
+        raw = self.get(TOKEN_SERVICE, key)
+        if not raw:
+            return None
+        try:
+            data = json.loads(raw)
+            token = Token(value=str(data["access_token"]), expires_at=float(data["expires_at"]), lifetime=float(data["lifetime"]))
+        except (ValueError, KeyError, TypeError):
+            return None
+        redact.register_secret(token.value)
+        return token
+
+    def set_token(self, key: str, token: Token) -> None:
+        payload = {"access_token": token.value, "expires_at": token.expires_at, "lifetime": token.lifetime}
+        self.set(TOKEN_SERVICE, key, json.dumps(payload))
+
+    def delete_token(self, key: str) -> bool:
+        return self.delete(TOKEN_SERVICE, key)
+
+
+# --- tokens ---------------------------------------------------------------------------------------
+TokenFetcher = Callable[[Credentials], tuple[str, float]]  # -> (access token, expires_in seconds)
+
+
+class TokenProvider:
+    """Hands out a valid bearer token, fetching or refreshing it when needed (thread-safe)."""
+
+    def __init__(self, credentials: Credentials, fetch: TokenFetcher, keychain: Keychain | None) -> None:
+        self.credentials = credentials
+        self._fetch = fetch
+        self._keychain = keychain
+        self._token: Token | None = None
+        self._lock = threading.Lock()
+        self.fetched = 0  # tokens minted by this process (for --debug and tests)
+
+    def token(self) -> str:
+        with self._lock:
+            if self._token is None:
+                self._token = self._load_cached()
+            if self._token is None or not self._token.fresh():
+                self._token = self._new_token()
+            return self._token.value
+
+    def current(self) -> Token | None:
+        """The token in hand, if any (login caches the one it verified with)."""
+        return self._token
+
+    def invalidate(self, value: str) -> None:
+        """The server refused `value` (expired early, revoked): forget it so the next call refreshes."""
+        with self._lock:
+            if self._token is not None and self._token.value == value:
+                self._token = None
+                self._forget_cached()
+
+    def _new_token(self) -> Token:
+        value, expires_in = self._fetch(self.credentials)
+        redact.register_secret(value)
+        lifetime = max(float(expires_in), 1.0)
+        token = Token(value=value, expires_at=time.time() + lifetime, lifetime=lifetime)
+        self.fetched += 1
+        log.debug("obtained a new access token, valid for %.0f s", lifetime)
+        self._store_cached(token)
+        return token
+
+    def _load_cached(self) -> Token | None:
+        if self._keychain is None:
+            return None
+        try:
+            token = self._keychain.get_token(self.credentials.cache_key)
+        except KeychainError as exc:
+            log.debug("token cache unavailable: %s", exc.message)
+            return None
+        if token and token.fresh():
+            log.debug("reusing the cached access token (valid for %.0f s more)", token.expires_at - time.time())
+            return token
+        return None
+
+    def _store_cached(self, token: Token) -> None:
+        if self._keychain is None:
+            return
+        try:
+            self._keychain.set_token(self.credentials.cache_key, token)
+        except KeychainError as exc:
+            log.debug("token not cached: %s", exc.message)
+
+    def _forget_cached(self) -> None:
+        if self._keychain is None:
+            return
+        try:
+            self._keychain.delete_token(self.credentials.cache_key)
+        except KeychainError:
+            pass
+
+
+# --- where the credentials come from --------------------------------------------------------------
+ENV_VARS = ("JAMF_URL", "JAMF_CLIENT_ID", "JAMF_CLIENT_SECRET")
+
+
+def from_environment() -> tuple[str, str, str] | None:
+    """JAMF_URL + JAMF_CLIENT_ID + JAMF_CLIENT_SECRET, all three, or None when none is set."""
+    values = [os.environ.get(name, "") for name in ENV_VARS]
+    if all(values):
+        return values[0], values[1], values[2]
+    if any(values):
+        missing = ", ".join(n for n, v in zip(ENV_VARS, values) if not v)
+        raise AuthError(f"incomplete credentials in the environment: {missing} not set (set all three, or none)")
+    return None

@@ -1,0 +1,1 @@
+"""The command-line layer: parse, validate, call, render. Nothing below imports from here."""

@@ -1,0 +1,140 @@
+"""The root command: global options, sub-command registration, and the one error handler."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from jamfctl import __version__
+from jamfctl.cli import auth as auth_cmd
+from jamfctl.cli import computer as computer_cmd
+from jamfctl.cli import sandbox as sandbox_cmd
+from jamfctl.cli import completion as completion_cmd
+from jamfctl.context import AppContext
+from typer.core import TyperGroup
+
+
+class JamfctlGroup(TyperGroup):
+    """Reports jamfctl's own errors in one place, inside the app (so Typer's test runner sees them too)."""
+
+    def invoke(self, ctx):
+        from jamfctl.errors import JamfctlError
+
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, KeyboardInterrupt, EOFError):
+            raise
+        except BrokenPipeError:  # `jamfctl ... | head`: the reader left, which is not an error
+            raise typer.Exit(0) from None
+        except Exception as exc:  # JamfctlError, or a last-resort plain line (traceback only with --debug)
+            app_ctx = ctx.obj if isinstance(ctx.obj, AppContext) else AppContext()
+            args = [*getattr(ctx, "protected_args", []), *ctx.args]
+            raise typer.Exit(report(app_ctx, exc, args)) from (exc if isinstance(exc, JamfctlError) else None)
+
+
+app = typer.Typer(
+    name="jamfctl",
+    cls=JamfctlGroup,
+    help="Jamf Pro from the command line: inventory for people (tables) and scripts (JSON).\n\n"
+    "Try it without a server: jamfctl -p sandbox computer list",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="Examples: jamfctl login | jamfctl computer show C02XK1JMJG5H | jamfctl computer list --all -o json",
+)
+app.add_typer(computer_cmd.app, name="computer")
+app.add_typer(auth_cmd.auth_app, name="auth")
+app.command("login")(auth_cmd.login)
+app.command("logout")(auth_cmd.logout)
+app.add_typer(sandbox_cmd.app, name="sandbox")
+app.command("completion")(completion_cmd.completion)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"jamfctl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    profile: Annotated[Optional[str], typer.Option("--profile", "-p", envvar="JAMFCTL_PROFILE", help="Profile to use (`sandbox` is the built-in simulator).")] = None,
+    timeout: Annotated[float, typer.Option("--timeout", envvar="JAMFCTL_TIMEOUT", help="Seconds to wait for each connect, read and write.")] = 30.0,
+    debug: Annotated[bool, typer.Option("--debug", envvar="JAMFCTL_DEBUG", help="Diagnostics on stderr (secrets redacted).")] = False,
+    no_color: Annotated[bool, typer.Option("--no-color", help="No colour (also NO_COLOR or TERM=dumb).")] = False,
+    ca_bundle: Annotated[Optional[str], typer.Option("--ca-bundle", envvar="JAMFCTL_CA_BUNDLE", help="Extra CA certificates (PEM) to trust.")] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
+) -> None:
+    from jamfctl import validate
+    from jamfctl.context import configure_logging
+
+    app_ctx: AppContext = ctx.obj if isinstance(ctx.obj, AppContext) else AppContext()
+    ctx.obj = app_ctx
+    app_ctx.profile = validate.profile_name(profile) if profile else None
+    app_ctx.timeout = validate.timeout(timeout)
+    app_ctx.debug = debug
+    app_ctx.color = not (no_color or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb")
+    app_ctx.ca_bundle = ca_bundle
+    configure_logging(debug, app_ctx.stderr, sandbox=app_ctx.is_sandbox)
+    ctx.call_on_close(app_ctx.close)
+
+
+def report(app_ctx: AppContext, exc: BaseException, argv: list[str]) -> int:
+    """Print an error the way PRODUCT.md says, and return its exit code."""
+    from jamfctl import redact
+    from jamfctl.errors import JamfctlError
+
+    if isinstance(exc, JamfctlError):
+        error = exc
+    else:
+        error = JamfctlError(f"unexpected error ({type(exc).__name__}); run again with --debug for details")
+    where = " (sandbox)" if app_ctx.is_sandbox else ""
+    stderr = app_ctx.stderr
+    stderr.write(f"Error{where}: {redact.scrub(error.message)}\n")
+    if app_ctx.debug:
+        if error.detail:
+            stderr.write(f"debug: {redact.scrub(error.detail)}\n")
+        if not isinstance(exc, JamfctlError):
+            import traceback
+
+            stderr.write(redact.scrub("".join(traceback.format_exception(exc))))
+    if _wants_json(app_ctx, argv):
+        payload = {"error": error.kind, "message": redact.scrub(error.message), "exit_code": error.exit_code}
+        stderr.write(json.dumps(payload) + "\n")
+    stderr.flush()
+    return error.exit_code
+
+
+def _wants_json(app_ctx: AppContext, argv: list[str]) -> bool:
+    if app_ctx.output_format is not None:
+        return app_ctx.output_format in ("json", "ndjson")
+    for i, arg in enumerate(argv):
+        if arg in ("-o", "--output") and i + 1 < len(argv):
+            return argv[i + 1].lower() in ("json", "ndjson")
+        if arg.startswith(("--output=", "-o")) and arg not in ("-o",):
+            value = arg.split("=", 1)[1] if "=" in arg else arg[2:]
+            if value.lower() in ("json", "ndjson"):
+                return True
+    return False
+
+
+def run(argv: list[str], app_ctx: AppContext | None = None) -> int:
+    """Run one invocation and return its exit code (see jamfctl.errors.ExitCode).
+
+    Typer's standalone mode handles usage errors (exit 2), --help and Ctrl-C (130); jamfctl's own
+    errors are reported by JamfctlGroup.
+    """
+    app_ctx = app_ctx or AppContext()
+    try:
+        app(args=argv, prog_name="jamfctl", obj=app_ctx)
+        return 0
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    finally:
+        app_ctx.close()

@@ -1,0 +1,171 @@
+"""`jamfctl login`, `logout` and `auth status`: profiles in the config file, secrets in the keychain."""
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from jamfctl.cli.options import OutputOpt, app_context, renderer
+
+auth_app = typer.Typer(help="Credentials: which profiles exist and whether they work.", no_args_is_help=True)
+VERSION_PATH = "/api/v1/jamf-pro-version"
+ProfileOpt = Annotated[Optional[str], typer.Option("--profile", "-p", help="Profile name (default: the global -p, else 'default').")]
+
+
+def login(
+    ctx: typer.Context,
+    profile: ProfileOpt = None,
+    url: Annotated[Optional[str], typer.Option("--url", help="Jamf Pro URL, e.g. https://yourcompany.jamfcloud.com.")] = None,
+    client_id: Annotated[Optional[str], typer.Option("--client-id", help="API client id (Jamf Pro > API roles and clients).")] = None,
+    client_secret_stdin: Annotated[bool, typer.Option("--client-secret-stdin", help="Read the client secret from stdin (for automation).")] = False,
+    default: Annotated[bool, typer.Option("--default", help="Make this the default profile.")] = False,
+) -> None:
+    """Check an API client against the server, then keep its secret in the OS keychain.
+
+    The secret is never accepted as a flag (it would show in `ps` and shell history).
+
+    Examples:\n
+      jamfctl login --url https://yourcompany.jamfcloud.com --client-id 1a2b3c\n
+      printf %s "$SECRET" | jamfctl login -p ci --url URL --client-id ID --client-secret-stdin
+    """
+    from jamfctl import config, validate
+    from jamfctl.auth import Credentials, TokenProvider
+    from jamfctl.context import SANDBOX_PROFILE
+    from jamfctl.errors import UsageError
+
+    app_ctx = app_context(ctx)
+    name = validate.profile_name(profile or app_ctx.profile or "default")
+    if name == SANDBOX_PROFILE:
+        raise UsageError("'sandbox' is the built-in simulator and needs no login; choose another profile name")
+    interactive = sys.stdin.isatty()
+    if url is None:
+        url = _ask("Jamf Pro URL", interactive, "--url")
+    url = validate.url(url)
+    if client_id is None:
+        client_id = _ask("API client id", interactive, "--client-id")
+    client_id = client_id.strip()
+    if not client_id or len(client_id) > 256 or not client_id.isprintable():
+        raise UsageError("the client id must be printable text of at most 256 characters")
+    if client_secret_stdin:
+        secret = sys.stdin.read().strip("\r\n")
+    elif interactive:
+        secret = typer.prompt("API client secret", hide_input=True)
+    else:
+        raise UsageError("no client secret: pass --client-secret-stdin and pipe it in, or run interactively")
+    if not secret or len(secret) > 4096:
+        raise UsageError("the client secret is empty or too long")
+
+    keychain = app_ctx.get_keychain()
+    keychain.require()  # fail before sending anything: there would be nowhere safe to keep the secret
+    creds = Credentials(url, client_id, secret, "login", name)
+    with app_ctx.make_client(url) as client:
+        client.tokens = TokenProvider(creds, client.request_token, keychain=None)  # a fresh token, not a cached one
+        version = client.get_json(VERSION_PATH).get("version", "unknown")
+        token = client.tokens.current()
+
+    keychain.set_secret(name, secret)
+    if token is not None:
+        keychain.set_token(creds.cache_key, token)
+    cfg = config.load()
+    cfg.profiles[name] = config.Profile(name=name, url=url, client_id=client_id)
+    if default or not cfg.default_profile or cfg.default_profile not in cfg.profiles:
+        cfg.default_profile = name
+    path = config.save(cfg)
+    out = app_ctx.stdout
+    out.write(f"Logged in to {url} (Jamf Pro {version}) as API client {client_id}.\n")
+    out.write(f"Profile '{name}' saved in {path}; the secret is in the OS keychain ({keychain.backend_name()}).\n")
+    if cfg.default_profile == name:
+        out.write(f"'{name}' is the default profile.\n")
+
+
+def _ask(label: str, interactive: bool, flag: str) -> str:
+    from jamfctl.errors import UsageError
+
+    if not interactive:
+        raise UsageError(f"missing {flag} (stdin is not a terminal, so jamfctl cannot ask)")
+    return typer.prompt(label)
+
+
+def logout(
+    ctx: typer.Context,
+    profile: ProfileOpt = None,
+    all_: Annotated[bool, typer.Option("--all", help="Log out of every profile.")] = False,
+) -> None:
+    """Remove a profile's secret and cached token from the keychain, and the profile itself."""
+    from jamfctl import config, validate
+    from jamfctl.auth import Credentials
+    from jamfctl.errors import UsageError
+
+    app_ctx = app_context(ctx)
+    cfg = config.load()
+    if all_:
+        names = list(cfg.profiles)
+    else:
+        name = profile or app_ctx.profile or cfg.default_profile
+        if not name:
+            raise UsageError("no profile to log out of: give -p NAME or --all")
+        names = [validate.profile_name(name)]
+        if names[0] not in cfg.profiles:
+            raise UsageError(f"no profile named {names[0]!r}")
+    keychain = app_ctx.get_keychain()
+    for name in names:
+        entry = cfg.profiles.pop(name, None)
+        secret = keychain.get_secret(name)
+        if secret and entry:
+            keychain.delete_token(Credentials(entry.url, entry.client_id, secret, "keychain", name).cache_key)
+        keychain.delete_secret(name)
+        if cfg.default_profile == name:
+            cfg.default_profile = None
+        app_ctx.stdout.write(f"Logged out of profile '{name}': secret and cached token removed.\n")
+    config.save(cfg)
+
+
+@auth_app.command("status")
+def status(
+    ctx: typer.Context,
+    check: Annotated[bool, typer.Option("--check", help="Get a token for the active profile; exit 3 if that fails.")] = False,
+    output: OutputOpt = None,
+) -> None:
+    """Profiles, where each secret lives and whether a cached token is valid (never the values)."""
+    import time
+
+    from jamfctl import auth, config
+    from jamfctl.errors import KeychainError
+    from jamfctl.output import Column
+
+    app_ctx = app_context(ctx)
+    cfg = config.load()
+    keychain = app_ctx.get_keychain()
+    backend = keychain.backend_name()
+    env = auth.from_environment()
+    active = "environment" if env and not app_ctx.is_sandbox else (app_ctx.profile_name if not app_ctx.is_sandbox else "sandbox")
+    rows = []
+    if env:
+        rows.append({"profile": "(environment)", "url": env[0], "client_id": env[1], "secret_store": "environment (JAMF_CLIENT_SECRET)",
+                     "token_status": "-", "active": active == "environment"})
+    for name, entry in sorted(cfg.profiles.items()):
+        secret_where, token_state = f"missing from keychain ({backend})", "-"
+        try:
+            secret = keychain.get_secret(name)
+            if secret:
+                secret_where = f"keychain ({backend})"
+                token = keychain.get_token(auth.Credentials(entry.url, entry.client_id, secret, "keychain", name).cache_key)
+                if token and token.expires_at > time.time():
+                    token_state = "valid until " + time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(token.expires_at))
+                else:
+                    token_state = "none cached"
+        except KeychainError:
+            secret_where = f"keychain unavailable ({backend})"
+        rows.append({"profile": name, "url": entry.url, "client_id": entry.client_id, "secret_store": secret_where,
+                     "token_status": token_state, "active": name == active, "default": name == cfg.default_profile})
+    columns = [Column(h, k) for h, k in (("Profile", "profile"), ("URL", "url"), ("Client id", "client_id"),
+                                          ("Secret", "secret_store"), ("Token", "token_status"), ("Active", "active"))]
+    render = renderer(app_ctx, output, None, columns=columns)
+    if not rows and render.fmt == "table":
+        app_ctx.stdout.write("No profiles. Run `jamfctl login`, set JAMF_URL/JAMF_CLIENT_ID/JAMF_CLIENT_SECRET, or use -p sandbox.\n")
+    else:
+        render.many(rows)
+    if check:
+        app_ctx.client().tokens.token()
+        app_ctx.stderr.write(f"Credentials for {active or 'the active profile'} work.\n")

@@ -1,0 +1,25 @@
+"""`jamfctl completion SHELL`: print a completion script (completions/ holds the same output)."""
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+SHELLS = ("bash", "zsh", "fish", "powershell")
+
+
+def completion(
+    shell: Annotated[str, typer.Argument(help="bash, zsh, fish or powershell.", show_default=False)],
+) -> None:
+    """Print the shell completion script for SHELL.
+
+    Examples:\n
+      jamfctl completion bash > ~/.local/share/bash-completion/completions/jamfctl\n
+      jamfctl completion zsh > "${fpath[1]}/_jamfctl"
+    """
+    from typer._completion_shared import get_completion_script
+
+    from jamfctl import validate
+
+    name = validate.choice(shell, [s.upper() for s in SHELLS], "shell").lower()
+    typer.echo(get_completion_script(prog_name="jamfctl", complete_var="_JAMFCTL_COMPLETE", shell=name), nl=False)

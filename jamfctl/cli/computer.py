@@ -1,0 +1,132 @@
+"""`jamfctl computer list|show`: parse and validate, call jamfctl.resources.computers, render."""
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from jamfctl.cli.options import FieldsOpt, OutputOpt, SectionOpt, app_context, note, renderer
+
+app = typer.Typer(help="Computers in Jamf Pro inventory.", no_args_is_help=True)
+
+SHOW_SECTIONS = ("GENERAL", "HARDWARE", "OPERATING_SYSTEM", "USER_AND_LOCATION", "SECURITY", "DISK_ENCRYPTION")
+DEFAULT_LIMIT = 100
+
+
+def _fields(fields: str | None) -> list[str] | None:
+    from jamfctl import output, validate
+    from jamfctl.resources import computers
+
+    if fields is None:
+        return None
+    return output.check_fields(validate.field_paths(fields), computers.catalogue()["fields"])
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    filter: Annotated[Optional[str], typer.Option("--filter", help="RSQL filter, e.g. 'operatingSystem.version=lt=14'.")] = None,
+    name: Annotated[Optional[str], typer.Option("--name", help="Computer name; * matches anything, e.g. 'ENG-*'.")] = None,
+    section: SectionOpt = None,
+    sort: Annotated[Optional[str], typer.Option("--sort", help="FIELD:asc|desc, e.g. general.name:asc.")] = None,
+    limit: Annotated[Optional[int], typer.Option("--limit", "-n", help=f"At most N computers (default {DEFAULT_LIMIT}).")] = None,
+    all_: Annotated[bool, typer.Option("--all", "-a", help="Every computer (pages through the whole inventory).")] = False,
+    output: OutputOpt = None,
+    fields: FieldsOpt = None,
+) -> None:
+    """List computers.
+
+    Examples:\n
+      jamfctl computer list --name 'ENG-*'\n
+      jamfctl computer list --filter 'operatingSystem.version=lt=14' --all -o json | jq length
+    """
+    from jamfctl import validate
+    from jamfctl.errors import UsageError
+    from jamfctl.resources import computers
+
+    app_ctx = app_context(ctx)
+    cat = computers.catalogue()
+    if limit is not None and all_:
+        raise UsageError("use either --limit or --all, not both")
+    wanted = None if all_ else validate.limit(limit if limit is not None else DEFAULT_LIMIT)
+    rsql = validate.rsql_filter(filter, cat["filter_fields"]) if filter is not None else None
+    if name is not None:
+        rsql = computers.combine(computers.name_filter(validate.name_glob(name, "--name")), rsql)
+    sort_by = validate.sort_spec(sort, cat["sort_fields"]) if sort else None
+    selected = _fields(fields)
+    sections = computers.sections_for(computers.parse_sections(section), selected, computers.LIST_SECTIONS)
+    render = renderer(app_ctx, output, selected, columns=computers.DEFAULT_COLUMNS)
+
+    client = app_ctx.client()
+    seen = {"total": 0}
+    with _progress(app_ctx) as on_progress:
+        def progress(done: int, total: int) -> None:
+            seen["total"] = total
+            on_progress(done, total)
+
+        records = computers.list_computers(
+            client, sections=sections, rsql=rsql, sort=sort_by, limit=wanted, on_progress=progress
+        )
+        count = render.many(r.to_dict() for r in records)
+    if wanted is not None and seen["total"] > count and limit is None:
+        note(app_ctx, f"showing the first {count} of {seen['total']} computers; use --all or --limit N for more")
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    serial: Annotated[Optional[str], typer.Argument(help="Serial number, e.g. C02XK1JMJG5H.", show_default=False)] = None,
+    id_: Annotated[Optional[str], typer.Option("--id", help="Jamf computer id instead of a serial.")] = None,
+    name: Annotated[Optional[str], typer.Option("--name", help="Exact computer name instead of a serial.")] = None,
+    section: SectionOpt = None,
+    output: OutputOpt = None,
+    fields: FieldsOpt = None,
+) -> None:
+    """Show one computer, found by serial number, --id or --name.
+
+    Examples:\n
+      jamfctl computer show C02XK1JMJG5H\n
+      jamfctl computer show --id 42 --section SECURITY -o json
+    """
+    from jamfctl import validate
+    from jamfctl.errors import UsageError
+    from jamfctl.resources import computers
+
+    app_ctx = app_context(ctx)
+    given = [v is not None for v in (serial, id_, name)]
+    if sum(given) != 1:
+        raise UsageError("give exactly one of SERIAL, --id ID or --name NAME")
+    selected = _fields(fields)
+    sections = computers.sections_for(computers.parse_sections(section), selected, SHOW_SECTIONS)
+    render = renderer(app_ctx, output, selected)
+    if serial is not None:
+        key = validate.serial(serial)
+        lookup = lambda client: computers.by_serial(client, key, sections)  # noqa: E731
+    elif id_ is not None:
+        key_id = validate.object_id(id_, "computer id")
+        lookup = lambda client: computers.by_id(client, key_id, sections)  # noqa: E731
+    else:
+        key_name = validate.name(name, "--name")
+        lookup = lambda client: computers.by_name(client, key_name, sections)  # noqa: E731
+    computer = lookup(app_ctx.client())
+    title = None
+    if computer.general and computer.general.name:
+        title = f"{computer.general.name} ({computer.serial or 'no serial'}, id {computer.id})"
+    render.one(computer.to_dict(), title=title)
+
+
+class _NoProgress:
+    def __enter__(self):
+        return lambda done, total: None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _progress(app_ctx):
+    """A progress bar on stderr when it is a terminal (nothing for scripts)."""
+    if not app_ctx.stderr_is_tty:
+        return _NoProgress()
+    from jamfctl.cli.progress import PagingProgress
+
+    return PagingProgress(app_ctx.stderr, sandbox=app_ctx.is_sandbox)

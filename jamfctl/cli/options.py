@@ -1,0 +1,49 @@
+"""Options shared by every data command, and the small helpers every command body uses."""
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from jamfctl.context import AppContext
+
+OutputOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--output", "-o", metavar="FORMAT",
+        help="table, json, ndjson, csv or yaml. Default: table on a terminal, json when piped.",
+    ),
+]
+FieldsOpt = Annotated[
+    Optional[str],
+    typer.Option("--fields", metavar="PATHS", help="Comma-separated dot paths to show, e.g. id,hardware.serialNumber."),
+]
+SectionOpt = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--section", "-s", metavar="SECTION",
+        help="Inventory section to fetch (repeatable), e.g. SECURITY, DISK_ENCRYPTION, or ALL.",
+    ),
+]
+
+
+def app_context(ctx: typer.Context) -> AppContext:
+    return ctx.find_root().obj
+
+
+def renderer(app: AppContext, output: str | None, fields: list[str] | None, **kwargs):
+    """The Renderer for this command's stdout, format decided once from the flag and the TTY."""
+    from jamfctl import output as out
+
+    fmt = out.resolve_format(output, app.stdout_is_tty)
+    app.output_format = fmt
+    width = None if app.stdout_is_tty else 200
+    return out.Renderer(app.stdout, fmt, fields=fields, color=app.color and app.stdout_is_tty,
+                        pretty=app.stdout_is_tty, width=width, **kwargs)
+
+
+def note(app: AppContext, message: str) -> None:
+    """A line for the person at the terminal, on stderr (marked in sandbox mode)."""
+    prefix = "jamfctl (sandbox): " if app.is_sandbox else "jamfctl: "
+    app.stderr.write(prefix + message + "\n")
+    app.stderr.flush()

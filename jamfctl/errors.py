@@ -1,0 +1,86 @@
+"""Typed errors and the one map from error to exit code (see PRODUCT.md, "Errors and exit codes").
+
+Code below the CLI raises these; only `jamfctl.entry` turns them into an exit status.
+"""
+from __future__ import annotations
+
+
+class ExitCode:
+    OK = 0
+    ERROR = 1
+    USAGE = 2
+    AUTH = 3
+    NOT_FOUND = 4
+    FORBIDDEN = 5
+    UNAVAILABLE = 6
+    NETWORK = 7
+    INTERRUPTED = 130
+
+
+class JamfctlError(Exception):
+    """An error with a message fit for a user: one or two plain lines, no secrets, no internals."""
+
+    exit_code = ExitCode.ERROR
+    kind = "error"
+
+    def __init__(self, message: str, *, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        # Extra context shown only with --debug (still redacted).
+        self.detail = detail
+
+
+class UsageError(JamfctlError):
+    exit_code = ExitCode.USAGE
+    kind = "usage"
+
+
+class ValidationError(UsageError):
+    kind = "invalid_input"
+
+
+class ConfigError(UsageError):
+    kind = "config"
+
+
+class AuthError(JamfctlError):
+    exit_code = ExitCode.AUTH
+    kind = "auth"
+
+
+class KeychainError(AuthError):
+    """No working OS keychain, or it refused: never fall back to a file."""
+
+    kind = "keychain"
+
+
+class NotFoundError(JamfctlError):
+    exit_code = ExitCode.NOT_FOUND
+    kind = "not_found"
+
+
+class ForbiddenError(JamfctlError):
+    exit_code = ExitCode.FORBIDDEN
+    kind = "forbidden"
+
+
+class UnavailableError(JamfctlError):
+    exit_code = ExitCode.UNAVAILABLE
+    kind = "unavailable"
+
+
+class NetworkError(JamfctlError):
+    exit_code = ExitCode.NETWORK
+    kind = "network"
+
+
+class ServerError(JamfctlError):
+    """The server answered with something we cannot use (5xx after retries, broken JSON, ...)."""
+
+    exit_code = ExitCode.ERROR
+    kind = "server"
+
+
+class Interrupted(JamfctlError):
+    exit_code = ExitCode.INTERRUPTED
+    kind = "interrupted"

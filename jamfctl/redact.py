@@ -1,0 +1,101 @@
+"""One redaction engine for every output format and every log line.
+
+Two complementary rules:
+- by field name: values of secret-bearing fields, at any depth, become `<redacted>`. The names come
+  from Jamf's schema (`writeOnly` / `format: password`) and from meaning (tokens, keys, PINs). Facts
+  *about* secrets (`bootstrapTokenEscrowedStatus`, `passwordMinLength`, ...) stay visible, so matching
+  is by exact name or a narrow suffix, never by substring.
+- by value: the client secret and every token this process has seen are registered here and scrubbed
+  from any text (log lines, error messages), whatever field or sentence carries them.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any
+
+REDACTED = "<redacted>"
+
+# Lower-cased exact names (see ../shared/jamf-api/README.md, "Secret-bearing fields").
+SECRET_FIELDS = frozenset(
+    name.lower()
+    for name in """
+    accessKeyID adminPassword airPlayPassword airplayPassword clientSecret client_secret currentPassword
+    httpsPassword identityKeystore keystoreBytes keystorePassword newPassword password plainPassword
+    readOnlyPassword readWritePassword recoveryLockPassword refreshToken refresh_token secretAccessKey
+    sshPassword token accessToken access_token idToken id_token sessionToken serviceToken encodedToken
+    unlockToken bootstrapToken personalRecoveryKey recoveryKey pin privateKey basicAuthCredentials
+    googleMailCredentials graphApiCredentials lapsUserPasswordList secret apiKey api_key authorization
+    passcode deviceLockPin lockPin
+    """.split()
+)
+# Classic API and future fields: a name that *ends* in one of these is a value, not a fact about one.
+SECRET_SUFFIXES = ("password", "secret", "privatekey", "accesstoken", "refreshtoken", "recoverykey")
+
+
+def is_secret_field(name: str) -> bool:
+    key = name.lower()
+    return key in SECRET_FIELDS or key.endswith(SECRET_SUFFIXES)
+
+
+def redact(data: Any, *, reveal: frozenset[str] = frozenset(), _depth: int = 0) -> Any:
+    """A copy of `data` with secret-bearing values replaced. `reveal` names fields to leave alone."""
+    if _depth > 200:  # hostile nesting: refuse to recurse further rather than blow the stack
+        return REDACTED
+    if isinstance(data, dict):
+        out = {}
+        for key, value in data.items():
+            if (
+                isinstance(key, str)
+                and is_secret_field(key)
+                and key not in reveal
+                and value is not None
+                and not isinstance(value, bool)
+            ):
+                out[key] = REDACTED
+            else:
+                out[key] = redact(value, reveal=reveal, _depth=_depth + 1)
+        return out
+    if isinstance(data, list):
+        return [redact(item, reveal=reveal, _depth=_depth + 1) for item in data]
+    return data
+
+
+# --- secret values seen at run time -----------------------------------------------------------------
+_known: set[str] = set()
+_known_lock = threading.Lock()
+_pattern: re.Pattern[str] | None = None
+# Shapes that are secrets whatever field carries them (Authorization headers, token bodies).
+_SHAPES = re.compile(
+    r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"
+    r"|((?:client_secret|access_token|refresh_token|password)[\"']?\s*[:=]\s*[\"']?)[^\"'&\s,}]+"
+)
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a secret value (client secret, token) so that scrub() removes it from any text."""
+    global _pattern
+    if not value or len(value) < 4:  # too short to scrub without mangling ordinary text
+        return
+    with _known_lock:
+        if value in _known:
+            return
+        _known.add(value)
+        ordered = sorted(_known, key=len, reverse=True)
+        _pattern = re.compile("|".join(re.escape(v) for v in ordered))
+
+
+def scrub(text: str) -> str:
+    """Remove registered secret values and secret-shaped substrings from free text."""
+    pattern = _pattern
+    if pattern is not None:
+        text = pattern.sub(REDACTED, text)
+    return _SHAPES.sub(lambda m: (m.group(1) or m.group(2) or "") + REDACTED, text)
+
+
+def forget_secrets() -> None:
+    """For tests: start again with no registered values."""
+    global _pattern
+    with _known_lock:
+        _known.clear()
+        _pattern = None

@@ -1,0 +1,123 @@
+"""Computer inventory: `/api/v4/computers-inventory` (Jamf Pro API, current version in 11.30)."""
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterator
+
+from jamfctl import validate
+from jamfctl.client import JamfClient
+from jamfctl.errors import NotFoundError, UsageError
+from jamfctl.output import Column
+from jamfctl.resources.models import ComputerInventory
+
+LIST_PATH = "/api/v4/computers-inventory"
+# Sections a person looks at first; `--section` or `--fields` change what is fetched.
+LIST_SECTIONS = ("GENERAL", "HARDWARE", "OPERATING_SYSTEM", "USER_AND_LOCATION")
+DEFAULT_COLUMNS = [
+    Column("Name", "general.name"),
+    Column("Serial", "hardware.serialNumber"),
+    Column("Model", "hardware.model"),
+    Column("OS", "operatingSystem.version"),
+    Column("Last check-in", "general.lastContact"),
+    Column("Managed", "general.remoteManagement.managed"),
+    Column("User", "userAndLocation.username"),
+]
+# Stable order across pages (Jamf's default, general.name, ties between equal names).
+DEFAULT_SORT = "id:asc"
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict:
+    """Fields, sections and filter/sort fields from Jamf's schema (scripts/generate_field_catalogue.py)."""
+    return json.loads((Path(__file__).with_name("computer_fields.json")).read_text())
+
+
+def privilege() -> str:
+    return ", ".join(catalogue()["privilege"]) or "Read Computers"
+
+
+def section_of(key: str) -> str | None:
+    """`userAndLocation` -> `USER_AND_LOCATION` (None for top-level keys such as id and udid)."""
+    name = re.sub(r"(?<!^)(?=[A-Z])", "_", key).upper()
+    return name if name in catalogue()["sections"] else None
+
+
+def parse_sections(values: list[str] | None) -> list[str]:
+    sections = catalogue()["sections"]
+    out = [validate.choice(v, sections, "section") for v in values or []]
+    if "ALL" in (v.strip().upper() for v in values or []):
+        return list(sections)
+    return list(dict.fromkeys(out))
+
+
+def sections_for(requested: list[str], fields: list[str] | None, default: tuple[str, ...]) -> list[str]:
+    """What to ask the server for: explicit sections, plus any section that --fields names."""
+    wanted = list(requested)
+    for path in fields or []:
+        section = section_of(path.split(".")[0])
+        if section and section not in wanted:
+            wanted.append(section)
+    if not wanted:
+        wanted = list(default) if not fields else ["GENERAL"]
+    return wanted
+
+
+def _section_params(sections: list[str]) -> list[tuple[str, str]]:
+    return [("section", s) for s in sections]
+
+
+def list_computers(
+    client: JamfClient,
+    *,
+    sections: list[str],
+    rsql: str | None = None,
+    sort: str | None = None,
+    limit: int | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Iterator[ComputerInventory]:
+    params = _section_params(sections) + [("sort", sort or DEFAULT_SORT)]
+    if rsql:
+        params.append(("filter", rsql))
+    for record in client.paginate(LIST_PATH, params, limit=limit, privilege=privilege(), on_progress=on_progress):
+        yield ComputerInventory.model_validate(record)
+
+
+def name_filter(glob: str) -> str:
+    return f"general.name=={validate.rsql_quote(glob)}"
+
+
+def combine(*filters: str | None) -> str | None:
+    parts = [f"({f})" for f in filters if f]
+    return ";".join(parts) if parts else None
+
+
+def _one(client: JamfClient, rsql: str, sections: list[str], what: str) -> ComputerInventory:
+    params = _section_params(sections) + [("filter", rsql), ("page", "0"), ("page-size", "2"), ("sort", DEFAULT_SORT)]
+    page = client.get_json(LIST_PATH, params, privilege=privilege())
+    results = page.get("results") if isinstance(page, dict) else None
+    if not results:
+        raise NotFoundError(f"no computer with {what} in {client.label}")
+    if len(results) > 1:
+        ids = ", ".join(str(r.get("id")) for r in results)
+        raise UsageError(f"more than one computer has {what} (ids {ids}, ...); use --id")
+    return ComputerInventory.model_validate(results[0])
+
+
+def by_serial(client: JamfClient, serial: str, sections: list[str]) -> ComputerInventory:
+    rsql = f"hardware.serialNumber=={validate.rsql_quote(serial)}"
+    return _one(client, rsql, sections, f"serial number {serial}")
+
+
+def by_name(client: JamfClient, name: str, sections: list[str]) -> ComputerInventory:
+    return _one(client, name_filter(name), sections, f"the name {name!r}")
+
+
+def by_id(client: JamfClient, computer_id: int, sections: list[str]) -> ComputerInventory:
+    try:
+        record = client.get_json(f"{LIST_PATH}/{computer_id}", _section_params(sections), privilege=privilege())
+    except NotFoundError:
+        raise NotFoundError(f"no computer with id {computer_id} in {client.label}") from None
+    return ComputerInventory.model_validate(record)
