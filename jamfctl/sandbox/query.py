@@ -1,0 +1,182 @@
+"""Filter, sort and page a fleet the way GET /v4/computers-inventory does, touching full records only when needed."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from . import catalog
+from .fleet import Computer, Fleet
+from .rsql import BOOL, DATE, DATETIME, INT, STRING, VERSION, FieldSpec, FilterError, compile_filter, normalise, parse_version
+from .sections import build_section
+
+DEFAULT_SORT = "general.name:asc"
+
+# Fields the schema allows in `filter`, with their kinds (11.30.1, GET /v4/computers-inventory).
+FILTER_FIELDS: dict[str, str] = {
+    "general.name": STRING, "udid": STRING, "id": INT, "general.assetTag": STRING, "general.barcode1": STRING,
+    "general.barcode2": STRING, "general.enrolledViaAutomatedDeviceEnrollment": BOOL,
+    "general.lastIpAddress": STRING, "general.itunesStoreAccountActive": BOOL, "general.jamfBinaryVersion": VERSION,
+    "general.lastCheckIn": DATETIME, "general.lastContact": DATETIME, "general.lastEnrolledDate": DATETIME,
+    "general.lastCloudBackupDate": DATETIME, "general.reportDate": DATETIME, "general.lastReportedIp": STRING,
+    "general.lastReportedIpV4": STRING, "general.lastReportedIpV6": STRING, "general.managementId": STRING,
+    "general.remoteManagement.managed": BOOL, "general.mdmCapable.capable": BOOL,
+    "general.mdmCertificateExpiration": DATETIME, "general.platform": STRING, "general.supervised": BOOL,
+    "general.userApprovedMdm": BOOL, "general.declarativeDeviceManagementEnabled": BOOL,
+    "general.lastLoggedInUsernameSelfService": STRING, "general.lastLoggedInUsernameSelfServiceTimestamp": DATETIME,
+    "general.lastLoggedInUsernameBinary": STRING, "general.lastLoggedInUsernameBinaryTimestamp": DATETIME,
+    "general.lastLoggedInUsernameMdm": STRING, "general.lastLoggedInUsernameMdmTimestamp": DATETIME,
+    "hardware.bleCapable": BOOL, "hardware.macAddress": STRING, "hardware.make": STRING, "hardware.model": STRING,
+    "hardware.modelIdentifier": STRING, "hardware.serialNumber": STRING, "hardware.supportsIosAppInstalls": BOOL,
+    "hardware.appleSilicon": BOOL, "operatingSystem.activeDirectoryStatus": STRING,
+    "operatingSystem.fileVault2Status": STRING, "operatingSystem.build": STRING,
+    "operatingSystem.supplementalBuildVersion": STRING, "operatingSystem.rapidSecurityResponse": STRING,
+    "operatingSystem.name": STRING, "operatingSystem.version": VERSION, "security.activationLockEnabled": BOOL,
+    "security.recoveryLockEnabled": BOOL, "security.firewallEnabled": BOOL, "userAndLocation.buildingId": INT,
+    "userAndLocation.departmentId": INT, "userAndLocation.email": STRING, "userAndLocation.realname": STRING,
+    "userAndLocation.phone": STRING, "userAndLocation.position": STRING, "userAndLocation.room": STRING,
+    "userAndLocation.username": STRING, "diskEncryption.fileVault2Enabled": BOOL, "purchasing.appleCareId": STRING,
+    "purchasing.lifeExpectancy": INT, "purchasing.purchased": BOOL, "purchasing.leased": BOOL,
+    "purchasing.vendor": STRING, "purchasing.warrantyDate": DATE,
+}
+# Fields the schema allows in `sort`.
+SORT_FIELDS = (
+    "general.name", "udid", "id", "general.assetTag", "general.jamfBinaryVersion", "general.lastCheckIn",
+    "general.lastContact", "general.lastEnrolledDate", "general.lastCloudBackupDate", "general.reportDate",
+    "general.mdmCertificateExpiration", "general.platform", "general.lastLoggedInUsernameSelfService",
+    "general.lastLoggedInUsernameSelfServiceTimestamp", "general.lastLoggedInUsernameBinary",
+    "general.lastLoggedInUsernameBinaryTimestamp", "general.lastLoggedInUsernameMdm",
+    "general.lastLoggedInUsernameMdmTimestamp", "hardware.make", "hardware.model", "operatingSystem.build",
+    "operatingSystem.supplementalBuildVersion", "operatingSystem.rapidSecurityResponse", "operatingSystem.name",
+    "operatingSystem.version", "userAndLocation.realname", "purchasing.lifeExpectancy", "purchasing.warrantyDate",
+)
+# Query names that differ from the record's key (the v4 record renamed them), plus the v1 name people still type.
+RECORD_PATH = {
+    "general.lastReportedIp": "general.lastReportedIpV4",
+    "general.mdmCertificateExpiration": "general.mdmProfileExpiration",
+    "general.lastContactTime": "general.lastContact",
+}
+FILTER_FIELDS["general.lastContactTime"] = DATETIME
+
+
+def _fast_getters(fleet: Fleet) -> dict[str, Callable[[Computer], Any]]:
+    """Getters answered from the compact core, so the common filters and sorts never build sections."""
+    versions = [parse_version(r.version) for r in catalog.OS_RELEASES]
+    return {
+        "id": lambda c: c.id,
+        "udid": fleet.udid,
+        "general.name": lambda c: c.name,
+        "general.lastContact": lambda c: c.contact,
+        "general.lastCheckIn": lambda c: c.checkin,
+        "general.reportDate": lambda c: c.report,
+        "general.lastEnrolledDate": lambda c: c.enrolled,
+        "general.managementId": fleet.management_id,
+        "general.remoteManagement.managed": lambda c: c.managed,
+        "general.mdmCapable.capable": lambda c: c.managed,
+        "general.supervised": lambda c: c.supervised,
+        "general.enrolledViaAutomatedDeviceEnrollment": lambda c: c.supervised,
+        "general.platform": lambda c: "Mac",
+        "hardware.make": lambda c: "Apple",
+        "hardware.model": lambda c: c.model_info.name,
+        "hardware.modelIdentifier": lambda c: c.model_info.identifier,
+        "hardware.serialNumber": lambda c: c.serial,
+        "hardware.appleSilicon": lambda c: c.model_info.apple_silicon,
+        "operatingSystem.name": lambda c: "macOS",
+        "operatingSystem.version": lambda c: versions[c.os],
+        "operatingSystem.build": lambda c: c.os_info.build,
+        "operatingSystem.fileVault2Status": lambda c: "ALL_ENCRYPTED" if c.filevault else "NOT_ENCRYPTED",
+        "userAndLocation.username": lambda c: c.username,
+        "userAndLocation.realname": lambda c: c.realname,
+        "userAndLocation.email": lambda c: c.email,
+        "userAndLocation.departmentId": lambda c: catalog.DEPARTMENTS[c.dept].id,
+        "userAndLocation.buildingId": lambda c: catalog.BUILDINGS[c.building][0],
+        "diskEncryption.fileVault2Enabled": lambda c: c.filevault,
+        "security.firewallEnabled": lambda c: c.firewall,
+        "security.recoveryLockEnabled": lambda c: c.recovery_lock,
+    }
+
+
+class FieldResolver:
+    """Maps query field names to typed getters over a fleet's computers."""
+
+    def __init__(self, fleet: Fleet):
+        self.fleet = fleet
+        self._fast = _fast_getters(fleet)
+
+    def spec(self, name: str, kind: str) -> FieldSpec:
+        path = RECORD_PATH.get(name, name)
+        fast = self._fast.get(path)
+        if fast is not None:
+            return FieldSpec(kind, fast)
+        section, _, rest = path.partition(".")
+        keys = rest.split(".")
+        fleet = self.fleet
+
+        def slow(c: Computer) -> Any:  # builds just the one section this field lives in
+            value: Any = build_section(fleet, c, section)
+            for key in keys:
+                value = value.get(key) if isinstance(value, dict) else None
+            return normalise(kind, value)
+
+        return FieldSpec(kind, slow)
+
+    def filter_spec(self, name: str) -> FieldSpec:
+        kind = FILTER_FIELDS.get(name)
+        if kind is None:
+            raise FilterError(f"Invalid field in filter: {name!r}", code="INVALID_FIELD")
+        return self.spec(name, kind)
+
+    def sort_key(self, name: str) -> Callable[[Computer], Any]:
+        kind = FILTER_FIELDS.get(name, STRING)
+        get = self.spec(name, kind).getter
+        if kind == STRING:  # case-insensitive; missing values sort first
+            return lambda c: (0, "") if (v := get(c)) is None else (1, v.lower())
+        return lambda c: (0, 0) if (v := get(c)) is None else (1, v)
+
+
+class QueryError(ValueError):
+    def __init__(self, description: str, code: str, field: str):
+        super().__init__(description)
+        self.description, self.code, self.field = description, code, field
+
+
+def parse_sort(values: list[str]) -> list[tuple[str, bool]]:
+    """`sort` params ("a:asc,b:desc", repeatable) -> [(field, descending)]."""
+    out = []
+    for value in values:
+        for part in value.split(","):
+            field, _, direction = part.strip().partition(":")
+            direction = (direction or "asc").lower()
+            if field not in SORT_FIELDS:
+                raise QueryError(f"Invalid field in sort: {field!r}", "INVALID_FIELD", "sort")
+            if direction not in ("asc", "desc"):
+                raise QueryError(f"Invalid sort direction {direction!r} for {field!r}", "INVALID_SORT_DIRECTION", "sort")
+            out.append((field, direction == "desc"))
+    return out
+
+
+def search(fleet: Fleet, resolver: FieldResolver, filter_text: str, sort: list[tuple[str, bool]],
+           page: int, page_size: int) -> tuple[int, list[Computer]]:
+    """(totalCount, the computers on `page`). Pages by index when the order is precomputed and nothing is filtered."""
+    computers = fleet.computers
+    if sort == [("general.name", False)]:
+        ordered: Any = [computers[i] for i in fleet.order_by_name] if filter_text else None
+        presorted = True
+    elif sort in ([("id", False)], [("id", True)]):
+        ordered = computers if sort[0][1] is False else computers[::-1]
+        presorted = True
+    else:
+        ordered, presorted = computers, False
+    if not filter_text and presorted:
+        start = page * page_size
+        if ordered is None:  # default sort, no filter: slice the precomputed order directly
+            return len(computers), [computers[i] for i in fleet.order_by_name[start:start + page_size]]
+        return len(ordered), list(ordered[start:start + page_size])
+    if filter_text:
+        predicate = compile_filter(filter_text, resolver.filter_spec)
+        ordered = [c for c in ordered if predicate(c)]
+    if not presorted:
+        ordered = list(ordered)
+        for field, descending in reversed(sort):  # stable sorts, least significant key first
+            ordered.sort(key=resolver.sort_key(field), reverse=descending)
+    start = page * page_size
+    return len(ordered), ordered[start:start + page_size]

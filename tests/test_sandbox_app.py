@@ -1,0 +1,265 @@
+"""SandboxApp behaviour through the in-process httpx transport: auth, paging, sorting, filters, faults."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from contextlib import contextmanager
+from typing import Iterator
+
+import httpx
+import pytest
+
+from jamfctl.sandbox import JAMF_PRO_VERSION, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SandboxConfig
+from jamfctl.sandbox import app as app_module
+from jamfctl.sandbox.app import SandboxApp
+from jamfctl.sandbox.faults import FaultPlan, parse_faults
+from jamfctl.sandbox.fleet import Fleet
+from jamfctl.sandbox.transport import SandboxTransport
+
+CREDENTIALS = {"grant_type": "client_credentials", "client_id": SANDBOX_CLIENT_ID, "client_secret": SANDBOX_CLIENT_SECRET}
+INVENTORY = "/api/v4/computers-inventory"
+
+
+@contextmanager
+def make_client(app: SandboxApp, login: bool = True, **kwargs) -> Iterator[httpx.Client]:
+    with httpx.Client(transport=SandboxTransport(app), base_url="http://sandbox.invalid", **kwargs) as client:
+        if login:
+            token = client.post("/api/oauth/token", data=CREDENTIALS).json()["access_token"]
+            client.headers["Authorization"] = f"Bearer {token}"
+        yield client
+
+
+@pytest.fixture(scope="module")
+def app() -> SandboxApp:
+    return SandboxApp(SandboxConfig(computers=2500, seed=11))
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    with make_client(app) as c:
+        yield c
+
+
+# --- fleet ---
+def test_fleet_is_deterministic_and_realistic():
+    a, b = Fleet(300, seed=5), Fleet(300, seed=5)
+    assert a.ids == b.ids and [a.detail(i) for i in a.ids[:20]] == [b.detail(i) for i in b.ids[:20]]
+    assert Fleet(300, seed=6).detail(1) != a.detail(1)
+    serials = [c.serial for c in a.computers]
+    assert len(set(serials)) == 300 and all(re.fullmatch(r"[A-Z0-9]{12}", s) for s in serials)
+    assert a.ids == sorted(a.ids) and a.ids[-1] > 300  # gaps, as on a real server
+    record = a.detail(a.ids[0])
+    assert record["id"] == str(a.ids[0]) and re.fullmatch(r"[0-9A-F-]{36}", record["udid"])
+    assert record["operatingSystem"]["version"].split(".")[0] in {"13", "14", "15", "26"}
+    assert record["hardware"]["serialNumber"] == a.computers[0].serial
+    managed = sum(a.detail(i)["general"]["remoteManagement"]["managed"] for i in a.ids)
+    assert 240 < managed < 300  # most, not all
+
+
+def test_fleet_of_100k_builds_quickly():
+    started = time.perf_counter()
+    fleet = Fleet(100_000, seed=1)
+    assert time.perf_counter() - started < 5
+    assert len(fleet.computers) == 100_000 and fleet.record(fleet.ids[-1], ["GENERAL"])["general"]["name"]
+
+
+# --- auth ---
+def test_token_and_auth(app):
+    with make_client(app, login=False) as c:
+        token_response = c.post("/api/v1/oauth/token", data=CREDENTIALS)
+        body = token_response.json()
+        assert token_response.status_code == 200
+        assert body["token_type"] == "Bearer" and body["expires_in"] == 1200 and body["scope"] == "api-role:1"
+        assert len(body["access_token"]) >= 40
+        assert c.get("/api/v1/jamf-pro-version").status_code == 401
+        wrong = c.get("/api/v1/jamf-pro-version", headers={"Authorization": "Bearer not-a-token"})
+        assert wrong.status_code == 401 and wrong.json()["errors"][0]["code"] == "INVALID_TOKEN"
+        ok = c.get("/api/v1/jamf-pro-version", headers={"Authorization": f"Bearer {body['access_token']}"})
+        assert ok.json() == {"version": JAMF_PRO_VERSION}
+
+
+@pytest.mark.parametrize("form, status, error", [
+    ({**CREDENTIALS, "client_secret": "nope"}, 401, "invalid_client"),
+    ({**CREDENTIALS, "client_id": "someone"}, 401, "invalid_client"),
+    ({"client_id": SANDBOX_CLIENT_ID, "client_secret": SANDBOX_CLIENT_SECRET}, 400, "invalid_request"),
+    ({**CREDENTIALS, "grant_type": "password"}, 400, "unsupported_grant_type"),
+])
+def test_token_errors(app, form, status, error):
+    with make_client(app, login=False) as c:
+        response = c.post("/api/oauth/token", data=form)
+    assert response.status_code == status
+    assert response.json()["error"] == error and response.json()["error_description"]
+    assert SANDBOX_CLIENT_SECRET not in response.text
+
+
+def test_tokens_expire(monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(app_module.time, "monotonic", lambda: clock[0])
+    app = SandboxApp(SandboxConfig(computers=3, token_ttl=2))
+    with make_client(app) as c:
+        assert c.get("/api/v1/jamf-pro-version").status_code == 200
+        clock[0] += 1.9
+        assert c.get("/api/v1/jamf-pro-version").status_code == 200
+        clock[0] += 0.2
+        assert c.get("/api/v1/jamf-pro-version").status_code == 401
+
+
+# --- inventory ---
+def test_default_paging_and_sort(client, app):
+    body = client.get(INVENTORY).json()
+    assert body["totalCount"] == 2500 and len(body["results"]) == 100  # default page-size 100
+    names = [r["general"]["name"].lower() for r in body["results"]]
+    assert names == sorted(names)  # default sort general.name:asc
+    first = body["results"][0]
+    assert first["general"] is not None and first["hardware"] is None  # default section GENERAL only
+    seen = set()
+    for page in range(3):
+        chunk = client.get(INVENTORY, params={"page": page, "page-size": 1000}).json()["results"]
+        seen.update(r["id"] for r in chunk)
+    assert seen == {str(i) for i in app.fleet.ids}
+
+
+def test_page_size_is_capped_and_validated(app):
+    big = SandboxApp(SandboxConfig(computers=4500))
+    with make_client(big) as c:
+        assert len(c.get(INVENTORY, params={"page-size": 5000}).json()["results"]) == 2000
+        assert c.get(INVENTORY, params={"page": 99, "page-size": 2000}).json() == {"totalCount": 4500, "results": []}
+        for bad in ({"page-size": "0"}, {"page-size": "x"}, {"page": "-1"}):
+            response = c.get(INVENTORY, params=bad)
+            assert response.status_code == 400 and response.json()["errors"][0]["field"] in bad
+
+
+@pytest.mark.parametrize("sort, key", [
+    ("id:asc", lambda r: int(r["id"])),
+    ("id:desc", lambda r: -int(r["id"])),
+    ("general.lastContact:desc", lambda r: [-ord(ch) for ch in r["general"]["lastContact"]]),
+])
+def test_sort(client, sort, key):
+    results = client.get(INVENTORY, params={"sort": sort, "page-size": 500}).json()["results"]
+    assert results == sorted(results, key=key)
+
+
+def test_multi_key_sort(client):
+    params = {"sort": "operatingSystem.version:desc,general.name:asc", "section": ["GENERAL", "OPERATING_SYSTEM"],
+              "page-size": 2000}
+    results = client.get(INVENTORY, params=params).json()["results"]
+    versions = [tuple(int(p) for p in r["operatingSystem"]["version"].split(".")) for r in results]
+    assert versions == sorted(versions, reverse=True)
+    same = [r["general"]["name"].lower() for r in results if r["operatingSystem"]["version"] == results[0]["operatingSystem"]["version"]]
+    assert same == sorted(same)
+
+
+def test_sections_and_unknown_section(client, app):
+    params = {"section": ["hardware", "SECURITY", "DISK_ENCRYPTION"], "page-size": 5}
+    record = client.get(INVENTORY, params=params).json()["results"][0]
+    assert record["general"] is None and record["hardware"]["serialNumber"]
+    for fact in ("sipStatus", "gatekeeperStatus", "firewallEnabled", "bootstrapTokenAllowed",
+                 "bootstrapTokenEscrowedStatus", "recoveryLockEnabled"):
+        assert fact in record["security"]
+    assert {"fileVault2Enabled", "individualRecoveryKeyValidityStatus", "institutionalRecoveryKeyPresent"} <= set(record["diskEncryption"])
+    bad = client.get(INVENTORY, params={"section": "BOGUS"})
+    assert bad.status_code == 400 and bad.json()["errors"][0]["code"] == "INVALID_SECTION"
+
+
+def test_filter_by_serial_and_others(client, app):
+    target = app.fleet.computers[1234]
+    body = client.get(INVENTORY, params={"filter": f'hardware.serialNumber=="{target.serial}"', "section": "HARDWARE"}).json()
+    assert body["totalCount"] == 1 and body["results"][0]["id"] == str(target.id)
+    managed = client.get(INVENTORY, params={"filter": "general.remoteManagement.managed==false", "page-size": 2000}).json()
+    assert 0 < managed["totalCount"] < 2500
+    assert all(r["general"]["remoteManagement"]["managed"] is False for r in managed["results"])
+    recent = client.get(INVENTORY, params={"filter": "general.lastContact=gt=2026-11-29T00:00:00Z;operatingSystem.version=ge=15",
+                                           "section": ["GENERAL", "OPERATING_SYSTEM"], "page-size": 2000}).json()
+    assert recent["totalCount"] > 0
+    for r in recent["results"]:
+        assert r["general"]["lastContact"] > "2026-11-29T00:00:00Z" and int(r["operatingSystem"]["version"].split(".")[0]) >= 15
+    no_firewall = client.get(INVENTORY, params={"filter": "security.firewallEnabled==false", "section": "SECURITY"}).json()
+    assert no_firewall["totalCount"] > 0 and all(r["security"]["firewallEnabled"] is False for r in no_firewall["results"])
+    wildcard = client.get(INVENTORY, params={"filter": 'general.name=="eng-*"', "page-size": 2000}).json()
+    assert wildcard["totalCount"] > 0 and all(r["general"]["name"].startswith("ENG-") for r in wildcard["results"])
+
+
+@pytest.mark.parametrize("params, code", [
+    ({"filter": 'hardware.serialNumber=="C02'}, "INVALID_RSQL_FILTER"),
+    ({"filter": "general.colour==red"}, "INVALID_FIELD"),
+    ({"sort": "general.colour:asc"}, "INVALID_FIELD"),
+    ({"sort": "general.name:sideways"}, "INVALID_SORT_DIRECTION"),
+])
+def test_query_errors(client, params, code):
+    response = client.get(INVENTORY, params=params)
+    assert response.status_code == 400 and response.json()["errors"][0]["code"] == code
+
+
+def test_record_by_id_and_detail(client, app):
+    computer_id = app.fleet.ids[42]
+    general = client.get(f"{INVENTORY}/{computer_id}").json()
+    assert general["id"] == str(computer_id) and general["general"] and general["security"] is None
+    detail = client.get(f"/api/v4/computers-inventory-detail/{computer_id}").json()
+    assert all(v is not None for v in detail.values())
+    assert detail["general"] == general["general"]
+    for missing in ("0", "99999999", "abc"):
+        assert client.get(f"{INVENTORY}/{missing}").status_code == 404
+    assert client.get("/api/v2/unknown").status_code == 404
+    assert client.post(INVENTORY, json={}).status_code == 405
+
+
+# --- faults and latency ---
+def test_fault_spec_parsing():
+    assert parse_faults("503:0.2, 429:0.1,reset:0.05") == [("503", 0.2), ("429", 0.1), ("reset", 0.05)]
+    assert parse_faults(None) == [] and parse_faults("") == []
+    for bad, words in [("503", "KIND:RATE"), ("404:0.1", "unknown fault kind"), ("503:x", "bad rate"),
+                       ("503:1.5", "outside 0..1"), ("503:0.6,500:0.6", "at most 1"), ("503:0.1,503:0.1", "twice")]:
+        with pytest.raises(ValueError, match=words):
+            parse_faults(bad)
+
+
+def test_fault_sequence_repeats_for_a_seed():
+    spec = "503:0.2,429:0.1,reset:0.05"
+    first = [FaultPlan(spec, seed=7).decide() for _ in range(1)]
+    plan_a, plan_b, plan_c = FaultPlan(spec, seed=7), FaultPlan(spec, seed=7), FaultPlan(spec, seed=8)
+    seq_a = [plan_a.decide() for _ in range(2000)]
+    assert seq_a == [plan_b.decide() for _ in range(2000)] and seq_a[:1] == first
+    assert seq_a != [plan_c.decide() for _ in range(2000)]
+    assert 300 < seq_a.count("503") < 500 and 130 < seq_a.count("429") < 270 and 40 < seq_a.count("reset") < 160
+
+
+def test_http_faults_and_retry_after():
+    app = SandboxApp(SandboxConfig(computers=3, faults="429:0.5,503:0.5", retry_after=1.0))
+    with make_client(app, login=False) as c:
+        statuses = set()
+        for _ in range(20):
+            response = c.post("/api/oauth/token", data=CREDENTIALS)  # faults hit the token endpoint too
+            statuses.add(response.status_code)
+            assert response.headers["Retry-After"] == "1"
+            assert response.json()["httpStatus"] == response.status_code
+    assert statuses == {429, 503}
+
+
+@pytest.mark.parametrize("kind, error", [("reset", httpx.ReadError), ("slow", httpx.ReadTimeout)])
+def test_transport_realises_connection_faults(kind, error):
+    app = SandboxApp(SandboxConfig(computers=3, faults=f"{kind}:1.0"))
+    with make_client(app, login=False, timeout=httpx.Timeout(5, read=0.2)) as c:
+        started = time.perf_counter()
+        with pytest.raises(error):
+            c.get("/api/v1/jamf-pro-version")
+        assert time.perf_counter() - started < 2
+
+
+def test_transport_truncates_with_matching_length():
+    app = SandboxApp(SandboxConfig(computers=50, faults="truncate:1.0"))
+    with make_client(app, login=False) as c:
+        response = c.post("/api/oauth/token", data=CREDENTIALS)
+    assert response.status_code == 200
+    assert int(response.headers["Content-Length"]) == len(response.content) > 0
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(response.content)
+
+
+def test_transport_applies_latency():
+    app = SandboxApp(SandboxConfig(computers=3, latency_ms=150))
+    with make_client(app, login=False) as c:
+        started = time.perf_counter()
+        c.get("/api/v1/jamf-pro-version")
+        assert time.perf_counter() - started >= 0.15

@@ -1,0 +1,87 @@
+"""The sandbox's RSQL parser and typed evaluator."""
+
+from __future__ import annotations
+
+import pytest
+
+from jamfctl.sandbox.rsql import (BOOL, DATETIME, INT, STRING, VERSION, Comparison, FieldSpec, FilterError, Logical,
+                                  compile_filter, parse, parse_datetime, parse_version)
+
+ROWS = [
+    {"id": 1, "name": "ENG-MBP-0001", "os": "14.2.1", "managed": True, "seen": "2026-11-01T10:00:00Z"},
+    {"id": 2, "name": "jsmith-mba", "os": "15.0", "managed": False, "seen": "2026-10-01T10:00:00Z"},
+    {"id": 10, "name": "Sarah's MacBook Air", "os": "26.1", "managed": True, "seen": "2026-11-29T08:00:00Z"},
+    {"id": 11, "name": 'odd "quoted", name', "os": "14.10", "managed": True, "seen": None},
+]
+KINDS = {"id": INT, "name": STRING, "os": VERSION, "managed": BOOL, "seen": DATETIME}
+
+
+def resolve(field: str) -> FieldSpec:
+    if field not in KINDS:
+        raise FilterError(f"Invalid field {field!r}", code="INVALID_FIELD")
+    kind = KINDS[field]
+    if kind == DATETIME:
+        return FieldSpec(kind, lambda row: None if row[field] is None else parse_datetime(row[field]))
+    if kind == VERSION:
+        return FieldSpec(kind, lambda row: parse_version(row[field]))
+    return FieldSpec(kind, lambda row: row[field])
+
+
+def ids(expression: str) -> list[int]:
+    predicate = compile_filter(expression, resolve)
+    return [row["id"] for row in ROWS if predicate(row)]
+
+
+def test_parse_shape_and_precedence():
+    tree = parse("a==1,b==2;c=in=(x,'y z')")
+    assert tree == Logical("or", (Comparison("a", "eq", ("1",)),
+                                  Logical("and", (Comparison("b", "eq", ("2",)), Comparison("c", "in", ("x", "y z"))))))
+    grouped = parse("(a==1,b==2);c!=3")
+    assert grouped.op == "and" and grouped.children[0].op == "or"
+
+
+@pytest.mark.parametrize("expression, expected", [
+    ('name=="ENG-MBP-0001"', [1]),
+    ("name==eng-mbp-0001", [1]),  # strings compare case-insensitively, like Jamf
+    ('name=="*mba"', [2]),
+    ("name==*MacBook*", [10]),
+    ('name!="*mb*"', [10, 11]),
+    ("name=in=(JSMITH-MBA,nobody)", [2]),
+    ("name=out=(jsmith-mba)", [1, 10, 11]),
+    (r'name=="odd \"quoted\", name"', [11]),
+    ("name=='Sarah\\'s MacBook Air'", [10]),
+    ("id=gt=2", [10, 11]),
+    ("id>=10;id<11", [10]),
+    ("id=le=2,id==11", [1, 2, 11]),
+    ("id=in=(1,11)", [1, 11]),
+    ("os=ge=14.10", [2, 10, 11]),  # versions, not strings: 14.10 > 14.2.1
+    ("os=lt=15", [1, 11]),
+    ("os==15", [2]),  # 15.0 == 15
+    ("managed==true", [1, 10, 11]),
+    ("managed==FALSE", [2]),
+    ("seen=ge=2026-11-01T10:00:00Z", [1, 10]),
+    ("seen=lt=2026-11-01", [2]),  # a plain date means midnight UTC; null never compares
+    ("seen!=2026-10-01T10:00:00Z", [1, 10, 11]),
+    ("(id==1,id==2);managed==true", [1]),
+    ("id==1,id==2;managed==true", [1]),  # ';' binds tighter than ','
+    ("  id == 1 ,  name == jsmith-mba ", [1, 2]),
+])
+def test_evaluation(expression, expected):
+    assert ids(expression) == expected
+
+
+@pytest.mark.parametrize("expression", [
+    "", "name", "name==", "name==\"open", "(id==1", "id==1)", "id=foo=1", "id==1;", ",id==1", "id==(1,2)",
+    "id==abc", "managed==yes", "seen=gt=last-tuesday", "os=gt=abc", "id~=1", "name==a b",
+])
+def test_malformed_filters_raise(expression):
+    with pytest.raises(FilterError) as info:
+        compile_filter(expression, resolve)
+    assert info.value.code == "INVALID_RSQL_FILTER"
+    assert str(info.value)
+
+
+def test_unknown_field_is_its_own_error():
+    with pytest.raises(FilterError) as info:
+        compile_filter("general.nope==1", resolve)
+    assert info.value.code == "INVALID_FIELD" and "general.nope" in info.value.description

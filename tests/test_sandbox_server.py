@@ -1,0 +1,191 @@
+"""The sandbox over real HTTP on 127.0.0.1: concurrency, access log, faults realised on the wire, clean shutdown."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from jamfctl.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SandboxConfig
+from jamfctl.sandbox.server import check_loopback, serve, start_in_thread
+
+CREDENTIALS = {"grant_type": "client_credentials", "client_id": SANDBOX_CLIENT_ID, "client_secret": SANDBOX_CLIENT_SECRET}
+REPO = Path(__file__).resolve().parents[1]
+
+
+def get_token(base_url: str) -> str:
+    return httpx.post(f"{base_url}/api/oauth/token", data=CREDENTIALS, timeout=5).json()["access_token"]
+
+
+def raw_request(base_url: str, target: str, token: str | None = None, timeout: float = 5) -> socket.socket:
+    parts = urlsplit(base_url)
+    sock = socket.create_connection((parts.hostname, parts.port), timeout=timeout)
+    auth = f"Authorization: Bearer {token}\r\n" if token else ""
+    sock.sendall(f"GET {target} HTTP/1.1\r\nHost: {parts.netloc}\r\n{auth}\r\n".encode())
+    return sock
+
+
+def read_all(sock: socket.socket) -> bytes:
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    return data
+
+
+@pytest.fixture
+def sandbox():
+    """Start a server with the given config; yields (base_url, log) and stops it afterwards."""
+    stops = []
+
+    def start(**config):
+        log = io.StringIO()
+        url, stop = start_in_thread(SandboxConfig(**config), err=log)
+        stops.append(stop)
+        return url, log
+
+    yield start
+    for stop in stops:
+        stop()
+
+
+def test_listing_over_http_and_access_log(sandbox):
+    url, log = sandbox(computers=2500)
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url)
+    token = get_token(url)
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=10) as client:
+        first = client.get("/api/v4/computers-inventory", params={"page": 0, "page-size": 2000})
+        second = client.get("/api/v4/computers-inventory", params={"page": 1, "page-size": 2000})
+        assert first.http_version == "HTTP/1.1" and int(first.headers["Content-Length"]) == len(first.content)
+        ids = {r["id"] for r in first.json()["results"] + second.json()["results"]}
+        assert len(ids) == 2500 and first.json()["totalCount"] == 2500
+    lines = log.getvalue().splitlines()
+    assert len(lines) == 3
+    assert re.fullmatch(r'127\.0\.0\.1 "POST /api/oauth/token HTTP/1\.1" 200 \d+B \d+ms', lines[0])
+    assert re.fullmatch(r'127\.0\.0\.1 "GET /api/v4/computers-inventory\?page=0&page-size=2000 HTTP/1\.1" 200 \d+B \d+ms', lines[1])
+    httpx.get(f"{url}/api/v1/jamf-pro-version?client_secret=hunter2&access_token=abc&page=1", timeout=5)
+    assert '"GET /api/v1/jamf-pro-version?client_secret=<redacted>&access_token=<redacted>&page=1 HTTP/1.1" 401' in log.getvalue()
+    assert token not in log.getvalue() and SANDBOX_CLIENT_SECRET not in log.getvalue() and "hunter2" not in log.getvalue()
+    assert "fault" not in log.getvalue()
+
+
+def test_five_concurrent_requests_run_in_parallel(sandbox):
+    url, _ = sandbox(computers=50, latency_ms=1000)
+    started = time.perf_counter()
+    token = get_token(url)  # 1 s of latency too
+
+    def fetch(_):
+        return httpx.get(f"{url}/api/v1/jamf-pro-version", headers={"Authorization": f"Bearer {token}"}, timeout=10).status_code
+
+    with ThreadPoolExecutor(5) as pool:
+        statuses = list(pool.map(fetch, range(5)))
+    elapsed = time.perf_counter() - started
+    assert statuses == [200] * 5
+    assert 2.0 <= elapsed < 3.5, elapsed  # token + one parallel round, not 6 sequential seconds
+
+
+def test_reset_sends_rst_mid_body(sandbox):
+    url, log = sandbox(computers=200, faults="reset:1.0")
+    sock = raw_request(url, "/api/v4/computers-inventory?page-size=200")
+    received = b""
+    with pytest.raises(ConnectionResetError):
+        while chunk := sock.recv(65536):
+            received += chunk
+            time.sleep(0.01)
+    sock.close()
+    assert received.startswith(b"HTTP/1.1 401")  # headers made it, then the connection was reset
+    with pytest.raises((httpx.ReadError, httpx.RemoteProtocolError)):
+        httpx.post(f"{url}/api/oauth/token", data=CREDENTIALS, timeout=5)
+    assert "fault=reset" in log.getvalue()
+
+
+def test_slow_stalls_the_body_and_does_not_block_shutdown():
+    log = io.StringIO()
+    url, stop = start_in_thread(SandboxConfig(computers=5, faults="slow:1.0"), err=log)
+    try:
+        started = time.perf_counter()
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.post(f"{url}/api/oauth/token", data=CREDENTIALS, timeout=httpx.Timeout(5, read=0.5))
+        assert time.perf_counter() - started < 3
+        sock = raw_request(url, "/api/v1/jamf-pro-version")
+        head = sock.recv(65536)
+        assert head.startswith(b"HTTP/1.1 401") and head.endswith(b"\r\n\r\n")  # headers, then nothing
+        sock.settimeout(0.5)
+        with pytest.raises(TimeoutError):
+            sock.recv(1)
+    finally:
+        stopping = time.perf_counter()
+        stop()
+        assert time.perf_counter() - stopping < 3
+    sock.close()
+    assert "fault=slow" in log.getvalue()
+
+
+def test_truncate_is_a_complete_response_with_broken_json(sandbox):
+    url, log = sandbox(computers=20, faults="truncate:1.0")
+    response = httpx.post(f"{url}/api/oauth/token", data=CREDENTIALS, timeout=5)
+    assert response.status_code == 200
+    assert int(response.headers["Content-Length"]) == len(response.content) > 0
+    with pytest.raises(json.JSONDecodeError):
+        response.json()
+    sock = raw_request(url, "/api/v1/jamf-pro-version")
+    sock.settimeout(2)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(re.search(rb"Content-Length: (\d+)", head).group(1))
+    while len(body) < length:
+        body += sock.recv(65536)
+    assert len(body) == length
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(body)
+    sock.close()
+    assert "fault=truncate" in log.getvalue()
+
+
+def test_token_expiry_over_http(sandbox):
+    url, _ = sandbox(computers=5, token_ttl=1)
+    token = get_token(url)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert httpx.get(f"{url}/api/v1/jamf-pro-version", headers=headers).status_code == 200
+    time.sleep(1.1)
+    assert httpx.get(f"{url}/api/v1/jamf-pro-version", headers=headers).status_code == 401
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "example.com", "::"])
+def test_refuses_non_loopback_hosts(host):
+    with pytest.raises(ValueError, match="loopback"):
+        serve(SandboxConfig(computers=1), host=host, out=io.StringIO(), err=io.StringIO())
+    for ok in ("127.0.0.1", "127.1.2.3", "localhost", "::1"):
+        check_loopback(ok)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_serve_prints_url_first_and_stops_cleanly(sig):
+    code = ("from jamfctl.sandbox import SandboxConfig; from jamfctl.sandbox.server import serve; "
+            "raise SystemExit(serve(SandboxConfig(computers=100)))")
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        url = proc.stdout.readline().strip()
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url)
+        assert SANDBOX_CLIENT_ID in proc.stdout.readline()  # the second line documents the fake credentials
+        assert httpx.post(f"{url}/api/oauth/token", data=CREDENTIALS, timeout=5).status_code == 200
+        time.sleep(0.2)
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=10)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0
+    assert "Traceback" not in err and '"POST /api/oauth/token HTTP/1.1" 200' in err
