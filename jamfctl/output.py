@@ -52,13 +52,23 @@ def check_fields(paths: list[str], valid: Iterable[str]) -> list[str]:
     return paths
 
 
+def _null_shape(parts: list[str]) -> dict:
+    """`{a: {b: None}}` for a.b: a requested field the record lacks is null, keeping the shape stable."""
+    shape: Any = None
+    for part in reversed(parts):
+        shape = {part: shape}
+    return shape
+
+
 def _pick(data: Any, parts: list[str]) -> Any:
     if not parts:
         return data
     if isinstance(data, list):
-        return [_pick(item, parts) for item in data]
+        picked = (_pick(item, parts) for item in data)
+        return [_null_shape(parts) if item is MISSING else item for item in picked]
     if isinstance(data, dict) and parts[0] in data:
-        return {parts[0]: _pick(data[parts[0]], parts[1:])}
+        inner = _pick(data[parts[0]], parts[1:])
+        return MISSING if inner is MISSING else {parts[0]: inner}
     return MISSING
 
 
@@ -83,12 +93,7 @@ def select(record: dict, paths: list[str] | None) -> dict:
         parts = path.split(".")
         picked = _pick(record, parts)
         if picked is MISSING:
-            # Keep the shape stable for scripts: a requested field the record lacks is null.
-            picked = {}
-            cursor = picked
-            for part in parts[:-1]:
-                cursor = cursor.setdefault(part, {})
-            cursor[parts[-1]] = None
+            picked = _null_shape(parts)
         _merge(out, picked)
     return out
 

@@ -21,12 +21,14 @@ class JamfctlGroup(TyperGroup):
     """Reports jamfctl's own errors in one place, inside the app (so Typer's test runner sees them too)."""
 
     def invoke(self, ctx):
+        from typer._click.exceptions import ClickException
+
         from jamfctl.errors import JamfctlError
 
         try:
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, KeyboardInterrupt, EOFError):
-            raise
+        except (ClickException, typer.Exit, typer.Abort, KeyboardInterrupt, EOFError):
+            raise  # usage errors, --help, Ctrl-C: Typer's standalone mode reports these
         except BrokenPipeError:  # `jamfctl ... | head`: the reader left, which is not an error
             raise typer.Exit(0) from None
         except Exception as exc:  # JamfctlError, or a last-resort plain line (traceback only with --debug)
