@@ -5,6 +5,7 @@ data. Redaction (jamfctl.redact) happens here, for every format.
 """
 from __future__ import annotations
 
+import copy
 import csv
 import difflib
 import io
@@ -94,7 +95,7 @@ def select(record: dict, paths: list[str] | None) -> dict:
         picked = _pick(record, parts)
         if picked is MISSING:
             picked = _null_shape(parts)
-        _merge(out, picked)
+        _merge(out, copy.deepcopy(picked))  # merging later paths must not write into the record
     return out
 
 
