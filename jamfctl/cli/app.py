@@ -132,6 +132,12 @@ def run(argv: list[str], app_ctx: AppContext | None = None) -> int:
     errors are reported by JamfctlGroup.
     """
     app_ctx = app_ctx or AppContext()
+    if os.environ.get("_JAMFCTL_COMPLETE"):
+        # A shell asking for completions (see `jamfctl completion`): register Typer's shell classes,
+        # which add_completion=False leaves out so that the app has no --install-completion flags.
+        from typer._completion_classes import completion_init
+
+        completion_init()
     try:
         app(args=argv, prog_name="jamfctl", obj=app_ctx)
         return 0

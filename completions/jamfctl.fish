@@ -1,0 +1,1 @@
+complete --command jamfctl --no-files --arguments "(env _JAMFCTL_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) jamfctl)" --condition "env _JAMFCTL_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) jamfctl"
