@@ -127,6 +127,7 @@ class JamfClient:
         self.max_connections = max(1, min(max_connections, MAX_CONNECTIONS))
         self.tokens: TokenProvider | None = None
         self.requests_sent = 0
+        self.total_count: int | None = None  # totalCount of the last paginate() run (before --limit)
         verify: Any = True
         if transport is None and self.base_url.startswith("https://"):
             verify = ssl_context(ca_bundle)
@@ -357,6 +358,7 @@ class JamfClient:
                     elif key == "results":
                         has_results = value is RESULTS_START
                     elif key == "totalCount" and number == 0:
+                        self.total_count = int(value)
                         wanted = int(value) if limit is None else min(int(value), limit)
                         pages_needed = math.ceil(wanted / page_size)
                         top_up()  # keep five requests in flight while this page is written out

@@ -8,11 +8,10 @@ from __future__ import annotations
 import copy
 import csv
 import difflib
-import io
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, TextIO
+from typing import Any, Iterable, TextIO
 
 from jamfctl import redact
 from jamfctl.errors import ValidationError
@@ -187,13 +186,12 @@ class Renderer:
         count = 0
         stream = (self._prepare(r) for r in records)
         if self.fmt == "json":
-            sep = ",\n" if not self.pretty else ",\n"
             self.out.write("[")
             try:
                 for count, data in enumerate(stream, 1):
                     text = json.dumps(data, indent=2 if self.pretty else None, ensure_ascii=False,
                                       separators=None if self.pretty else (",", ":"))
-                    self.out.write(("\n" if count == 1 else sep) + text)
+                    self.out.write(("\n" if count == 1 else ",\n") + text)
             finally:
                 self.out.write("\n]\n" if count else "]\n")
                 self.out.flush()
@@ -255,16 +253,24 @@ class Renderer:
             console.print("No results.")
 
     def _details_table(self, data: dict, title: str | None) -> None:
+        """One record for a person: top-level facts, then one titled block per section."""
         from rich.table import Table
         from rich.text import Text
 
-        table = Table(title=title, show_header=False, box=None, pad_edge=False)
+        table = Table(title=title, show_header=False, box=None, pad_edge=False, title_justify="left")
         table.add_column("field", style="bold" if self.color else None, no_wrap=True)
         table.add_column("value", overflow="fold")
-        for path, value in flatten(data).items():
-            if value is None or value == [] or value == {}:
+        blocks = [("", {k: v for k, v in data.items() if not isinstance(v, dict)})]
+        blocks += [(k, v) for k, v in data.items() if isinstance(v, dict)]
+        for section, values in blocks:
+            rows = [(p, v) for p, v in flatten(values).items() if v not in (None, "", [], {})]
+            if not rows:
                 continue
-            table.add_row(Text(path), Text(cell_text(value)))
+            if section:
+                table.add_row(Text(""), Text(""))
+                table.add_row(Text(section, style="bold underline" if self.color else ""), Text(""))
+            for path, value in rows:
+                table.add_row(Text(("  " if section else "") + path), Text(cell_text(value)))
         self._console().print(table)
 
 
@@ -272,8 +278,3 @@ def _yaml(data: Any) -> str:
     import yaml
 
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False)
-
-
-def json_lines(records: Iterable[dict]) -> Iterator[str]:  # used by tests to read NDJSON back
-    for record in records:
-        yield json.dumps(record)

@@ -226,11 +226,14 @@ def test_table_contains_the_values_and_headers():
         assert mac["hardware"]["serialNumber"] in text and mac["general"]["name"] in text
 
 
-def test_details_table_shows_dot_paths_and_values():
-    """show as a table: one line per field, booleans as yes/no."""
+def test_details_table_groups_fields_by_section():
+    """show as a table: a titled block per section, one line per field, booleans as yes/no."""
     text = render_one("table", MACS[0], color=False)
-    assert "general.name" in text and "Mac-One" in text
-    assert "security.recoveryLockEnabled" in text and "yes" in text
+    lines = [line.rstrip() for line in text.splitlines()]
+    assert "general" in lines and "security" in lines
+    assert any(line.split() == ["name", "Mac-One"] for line in lines)
+    assert any(line.split() == ["recoveryLockEnabled", "yes"] for line in lines)
+    assert lines.index("general") < lines.index("security")
 
 
 def test_empty_table_says_no_results():

@@ -58,18 +58,14 @@ def list_(
     render = renderer(app_ctx, output, selected, columns=computers.DEFAULT_COLUMNS)
 
     client = app_ctx.client()
-    seen = {"total": 0}
     with _progress(app_ctx) as on_progress:
-        def progress(done: int, total: int) -> None:
-            seen["total"] = total
-            on_progress(done, total)
-
         records = computers.list_computers(
-            client, sections=sections, rsql=rsql, sort=sort_by, limit=wanted, on_progress=progress
+            client, sections=sections, rsql=rsql, sort=sort_by, limit=wanted, on_progress=on_progress
         )
         count = render.many(r.to_dict() for r in records)
-    if wanted is not None and seen["total"] > count and limit is None:
-        note(app_ctx, f"showing the first {count} of {seen['total']} computers; use --all or --limit N for more")
+    total = client.total_count or 0  # the server's totalCount, not the (limited) number wanted
+    if wanted is not None and total > count and limit is None:
+        note(app_ctx, f"showing the first {count} of {total} computers; use --all or --limit N for more")
 
 
 @app.command("show")
