@@ -33,32 +33,80 @@ SECRET_FIELDS = frozenset(
 SECRET_SUFFIXES = ("password", "secret", "privatekey", "accesstoken", "refreshtoken", "recoverykey")
 
 
+_decisions: dict[str, bool] = {}  # field names repeat in every record: decide each once
+
+
 def is_secret_field(name: str) -> bool:
-    key = name.lower()
-    return key in SECRET_FIELDS or key.endswith(SECRET_SUFFIXES)
+    decision = _decisions.get(name)
+    if decision is None:
+        key = name.lower()
+        decision = key in SECRET_FIELDS or key.endswith(SECRET_SUFFIXES)
+        if len(_decisions) < 4096:  # a hostile server inventing names must not grow this forever
+            _decisions[name] = decision
+    return decision
 
 
-def redact(data: Any, *, reveal: frozenset[str] = frozenset(), _depth: int = 0) -> Any:
-    """A copy of `data` with secret-bearing values replaced. `reveal` names fields to leave alone."""
-    if _depth > 200:  # hostile nesting: refuse to recurse further rather than blow the stack
-        return REDACTED
+MAX_DEPTH = 200  # hostile nesting: below this, a whole subtree is withheld rather than walked
+
+
+def redact(data: Any, *, reveal: frozenset[str] = frozenset()) -> Any:
+    """`data` with secret-bearing values replaced by REDACTED; `reveal` names fields to leave alone.
+
+    Copy-on-write: containers without a secret come back as the same object, so the common case
+    (inventory with nothing to hide) costs one walk and no copies. Callers must not mutate the result.
+    """
     if isinstance(data, dict):
-        out = {}
-        for key, value in data.items():
-            if (
-                isinstance(key, str)
-                and is_secret_field(key)
-                and key not in reveal
-                and value is not None
-                and not isinstance(value, bool)
-            ):
-                out[key] = REDACTED
-            else:
-                out[key] = redact(value, reveal=reveal, _depth=_depth + 1)
-        return out
+        return _redact_dict(data, reveal, 0)
     if isinstance(data, list):
-        return [redact(item, reveal=reveal, _depth=_depth + 1) for item in data]
+        return _redact_list(data, reveal, 0)
     return data
+
+
+def _redact_dict(data: dict, reveal: frozenset[str], depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        return REDACTED
+    out = None
+    decisions = _decisions
+    for key, value in data.items():
+        kind = type(value)
+        secret = decisions.get(key) if type(key) is str else False
+        if secret is None:
+            secret = is_secret_field(key)
+        if secret and key not in reveal:
+            # Facts stay visible: a boolean or a missing value says nothing secret.
+            if value is None or kind is bool:
+                continue
+            new = REDACTED
+        elif kind is dict:
+            new = _redact_dict(value, reveal, depth + 1)
+        elif kind is list:
+            new = _redact_list(value, reveal, depth + 1)
+        else:
+            continue
+        if new is not value:
+            if out is None:
+                out = dict(data)
+            out[key] = new
+    return data if out is None else out
+
+
+def _redact_list(data: list, reveal: frozenset[str], depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        return REDACTED
+    out = None
+    for index, value in enumerate(data):
+        kind = type(value)
+        if kind is dict:
+            new = _redact_dict(value, reveal, depth + 1)
+        elif kind is list:
+            new = _redact_list(value, reveal, depth + 1)
+        else:
+            continue
+        if new is not value:
+            if out is None:
+                out = list(data)
+            out[index] = new
+    return data if out is None else out
 
 
 # --- secret values seen at run time -----------------------------------------------------------------
