@@ -55,7 +55,7 @@ class Token:
     def fresh(self, now: float | None = None) -> bool:
         """Valid for a while yet: refresh a quarter-lifetime (at most a minute) before expiry."""
         margin = min(60.0, self.lifetime * 0.25)
-        return (now or time.time()) < self.expires_at - margin
+        return (time.time() if now is None else now) < self.expires_at - margin
 
 
 # --- keychain -------------------------------------------------------------------------------------
