@@ -40,6 +40,13 @@ MAX_CONNECTIONS = 5  # Jamf's guidance for one API client
 MAX_PAGE_SIZE = 2000  # the server silently caps larger pages
 TOKEN_PATH = "/api/oauth/token"
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+# One response body at most (a 2000-computer page with every section is tens of MB): a hostile or broken
+# server announcing, or streaming, more must not make jamfctl allocate it.
+MAX_RESPONSE_BYTES = 512 * 1024 * 1024
+
+
+class ResponseTooLarge(Exception):
+    pass
 
 
 @dataclass(frozen=True)
@@ -223,6 +230,11 @@ class JamfClient:
                     _read_body(response)
                 finally:
                     response.close()
+            except ResponseTooLarge:
+                raise ServerError(
+                    f"{self.label} sent a response larger than {MAX_RESPONSE_BYTES // 2**20} MiB to {method} {path}; "
+                    "jamfctl stopped reading it"
+                ) from None
             except httpx.TimeoutException as exc:
                 kind, error = "timeout", NetworkError(
                     f"{self.label} did not answer within the timeout ({type(exc).__name__}); "
@@ -290,7 +302,8 @@ class JamfClient:
             )
         if 400 <= status < 500:
             raise UsageError(f"{self.label} rejected the request ({status}){detail}")
-        raise ServerError(f"{self.label} failed with HTTP {status} for {method} {path} after retries; try again later")
+        retried = " after retries" if status in RETRY_STATUSES else ""
+        raise ServerError(f"{self.label} failed with HTTP {status} for {method} {path}{retried}; try again later")
 
     # --- paging -----------------------------------------------------------------------------------
     def paginate(
@@ -341,6 +354,7 @@ class JamfClient:
                 del future  # the Future holds the raw body until released
                 events = iter_page(text)
                 has_results = False
+                on_page = 0
                 while True:
                     try:
                         key, value = next(events)
@@ -354,17 +368,28 @@ class JamfClient:
                         if limit is not None and emitted >= limit:
                             return
                         emitted += 1
+                        on_page += 1
                         yield value
                     elif key == "results":
                         has_results = value is RESULTS_START
                     elif key == "totalCount" and number == 0:
-                        self.total_count = int(value)
-                        wanted = int(value) if limit is None else min(int(value), limit)
+                        if type(value) is not int or value < 0:
+                            raise ServerError(f"{self.label} sent an invalid totalCount for GET {path}")
+                        self.total_count = value
+                        wanted = value if limit is None else min(value, limit)
                         pages_needed = math.ceil(wanted / page_size)
                         top_up()  # keep five requests in flight while this page is written out
                 del text, events
                 if not has_results or pages_needed is None:
                     raise ServerError(f"{self.label} sent a page without results or totalCount for GET {path}")
+                last_page = number >= pages_needed - 1
+                if (on_page < page_size and not last_page) or (last_page and emitted < wanted):
+                    # Fewer records than totalCount promised: the inventory changed mid-run, or the server
+                    # is broken. Stop (a hostile totalCount must not mean endless empty pages) and say so.
+                    raise ServerError(
+                        f"{self.label} reported {wanted} records for GET {path} but page {number} came back short "
+                        f"({emitted} so far); the inventory may have changed during the listing, try again"
+                    )
                 if on_progress is not None:
                     on_progress(emitted, wanted)
                 top_up()
@@ -409,8 +434,16 @@ def _read_body(response: httpx.Response) -> None:
         return
     size = response.headers.get("content-length", "")
     if not size.isdigit() or response.headers.get("content-encoding"):
-        response.read()
+        chunks, total = [], 0
+        for chunk in response.iter_bytes():  # decoded, so a compressed bomb is measured as it expands
+            total += len(chunk)
+            if total > MAX_RESPONSE_BYTES:
+                raise ResponseTooLarge()
+            chunks.append(chunk)
+        response._content = b"".join(chunks)
         return
+    if int(size) > MAX_RESPONSE_BYTES:
+        raise ResponseTooLarge()
     buffer = bytearray(int(size))
     view = memoryview(buffer)
     filled = 0

@@ -18,8 +18,10 @@ from jamfctl.errors import ValidationError
 
 FORMATS = ("table", "json", "ndjson", "csv", "yaml")
 MISSING = object()
-# CSI/OSC escape sequences and C0/C1 control characters: a hostile device name must not drive the terminal.
-_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# CSI/OSC escape sequences, C0/C1 control characters, and the bidi and line-separator controls that
+# reorder or break a line: a hostile device name must not drive the terminal or disguise itself.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x00-\x08\x0b-\x1f\x7f-\x9f]"
+                      "|[\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True)
@@ -243,7 +245,7 @@ class Renderer:
         columns = self.columns or [Column(k, k) for k in (flatten(rows[0]) if rows else {})]
         table = Table(show_edge=False, pad_edge=False, box=None if not self.color else None, header_style="bold")
         for column in columns:
-            table.add_column(column.header, overflow="fold")
+            table.add_column(cell_text(column.header), overflow="fold")  # headers may be server keys
         for row in rows:
             table.add_row(*(Text(cell_text(get_path(row, c.path))) for c in columns))
         console = self._console()
@@ -257,7 +259,9 @@ class Renderer:
         from rich.table import Table
         from rich.text import Text
 
-        table = Table(title=title, show_header=False, box=None, pad_edge=False, title_justify="left")
+        # The title, section names and field names come from the server too: made safe like any cell.
+        table = Table(title=Text(cell_text(title)) if title else None, show_header=False, box=None, pad_edge=False,
+                      title_justify="left")
         table.add_column("field", style="bold" if self.color else None, no_wrap=True)
         table.add_column("value", overflow="fold")
         blocks = [("", {k: v for k, v in data.items() if not isinstance(v, dict)})]
@@ -268,9 +272,9 @@ class Renderer:
                 continue
             if section:
                 table.add_row(Text(""), Text(""))
-                table.add_row(Text(section, style="bold underline" if self.color else ""), Text(""))
+                table.add_row(Text(cell_text(section), style="bold underline" if self.color else ""), Text(""))
             for path, value in rows:
-                table.add_row(Text(("  " if section else "") + path), Text(cell_text(value)))
+                table.add_row(Text(("  " if section else "") + cell_text(path)), Text(cell_text(value)))
         self._console().print(table)
 
 

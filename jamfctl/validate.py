@@ -19,6 +19,7 @@ HOST_LABEL_RE = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 MAX_ID = 2**31 - 1
 MAX_NAME = 255
 MAX_FILTER = 4096
+MAX_FILTER_NESTING = 50
 MAX_URL = 2048
 
 
@@ -30,7 +31,9 @@ def shown(value: str, limit: int = 40) -> str:
 
 def serial(value: str) -> str:
     """An Apple serial number: 8–20 ASCII letters and digits (Apple's own are 10–12)."""
-    normalised = value.strip().upper()
+    normalised = value.strip()
+    # ASCII before upper-casing: 'ſ'.upper() is 'S' and 'ﬁ'.upper() is 'FI', look-alikes that would pass.
+    normalised = normalised.upper() if normalised.isascii() else ""
     if not SERIAL_RE.fullmatch(normalised):
         raise ValidationError(
             f"invalid serial number {shown(value)}: expected 8-20 letters A-Z and digits 0-9, "
@@ -92,15 +95,31 @@ def profile_name(value: str) -> str:
     return value
 
 
-def limit(value: int) -> int:
+def _number_text(value: str, pattern: str) -> str | None:
+    """Plain ASCII digits only: int() and float() also take '１０', '1_000', ' nan', 'inf' and '1e3'."""
+    text = value.strip()
+    return text if re.fullmatch(pattern, text) else None
+
+
+def limit(value: int | str) -> int:
+    if isinstance(value, str):
+        text = _number_text(value, r"[0-9]{1,20}")
+        if text is None:
+            raise ValidationError(f"invalid --limit {shown(value)}: expected a whole number from 1 to 1000000 (or --all)")
+        value = int(text)
     if not 1 <= value <= 1_000_000:
         raise ValidationError(f"invalid --limit {value}: expected 1 to 1000000 (or --all)")
     return value
 
 
-def timeout(value: float) -> float:
+def timeout(value: float | str) -> float:
+    if isinstance(value, str):
+        text = _number_text(value, r"[0-9]{1,6}(?:\.[0-9]{1,6})?|\.[0-9]{1,6}")
+        if text is None:
+            raise ValidationError(f"invalid timeout {shown(value)}: expected a number of seconds from 0.1 to 600")
+        value = float(text)
     if not 0.1 <= value <= 600:
-        raise ValidationError(f"invalid timeout {value}: expected 0.1 to 600 seconds")
+        raise ValidationError(f"invalid timeout {value:g}: expected 0.1 to 600 seconds")
     return value
 
 
@@ -174,7 +193,8 @@ def field_paths(value: str) -> list[str]:
 
 def choice(value: str, allowed: list[str], what: str) -> str:
     """Case-insensitive pick from a fixed list (dashes read as underscores)."""
-    key = value.strip().upper().replace("-", "_")
+    key = value.strip()
+    key = key.upper().replace("-", "_") if key.isascii() else ""  # 'ſecurity'.upper() is 'SECURITY'
     if key not in allowed:
         raise ValidationError(f"unknown {what} {shown(value)}; valid: {', '.join(allowed)}")
     return key
@@ -269,11 +289,18 @@ def rsql_filter(value: str, allowed_fields: list[str]) -> str:
         else:
             value_token()
 
+    depth = 0
+
     def atom() -> None:
+        nonlocal depth
         if peek() == ("punct", "("):
+            depth += 1
+            if depth > MAX_FILTER_NESTING:  # the parser recurses per level: refuse before Python's limit
+                raise ValidationError(f"invalid filter: parentheses nested more than {MAX_FILTER_NESTING} deep")
             take("punct", "(")
             expression()
             take("punct", ")")
+            depth -= 1
         else:
             comparison()
 

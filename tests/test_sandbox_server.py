@@ -69,6 +69,9 @@ def test_listing_over_http_and_access_log(sandbox):
         assert first.http_version == "HTTP/1.1" and int(first.headers["Content-Length"]) == len(first.content)
         ids = {r["id"] for r in first.json()["results"] + second.json()["results"]}
         assert len(ids) == 2500 and first.json()["totalCount"] == 2500
+    deadline = time.monotonic() + 5  # the server logs a request just after answering it
+    while len(log.getvalue().splitlines()) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
     lines = log.getvalue().splitlines()
     assert len(lines) == 3
     assert re.fullmatch(r'127\.0\.0\.1 "POST /api/oauth/token HTTP/1\.1" 200 \d+B \d+ms', lines[0])

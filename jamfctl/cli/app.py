@@ -25,6 +25,8 @@ class JamfctlGroup(TyperGroup):
 
         from jamfctl.errors import JamfctlError
 
+        # The command line below the root (for `-o json` errors); Group.invoke empties these, so copy first.
+        args = [*getattr(ctx, "_protected_args", []), *ctx.args]
         try:
             return super().invoke(ctx)
         except (ClickException, typer.Exit, typer.Abort, KeyboardInterrupt, EOFError):
@@ -33,7 +35,6 @@ class JamfctlGroup(TyperGroup):
             raise typer.Exit(0) from None
         except Exception as exc:  # JamfctlError, or a last-resort plain line (traceback only with --debug)
             app_ctx = ctx.obj if isinstance(ctx.obj, AppContext) else AppContext()
-            args = [*getattr(ctx, "protected_args", []), *ctx.args]
             raise typer.Exit(report(app_ctx, exc, args)) from (exc if isinstance(exc, JamfctlError) else None)
 
 
@@ -66,7 +67,7 @@ def _version(value: bool) -> None:
 def root(
     ctx: typer.Context,
     profile: Annotated[Optional[str], typer.Option("--profile", "-p", envvar="JAMFCTL_PROFILE", help="Profile to use (`sandbox` is the built-in simulator).")] = None,
-    timeout: Annotated[float, typer.Option("--timeout", envvar="JAMFCTL_TIMEOUT", help="Seconds to wait for each connect, read and write.")] = 30.0,
+    timeout: Annotated[str, typer.Option("--timeout", envvar="JAMFCTL_TIMEOUT", metavar="SECONDS", help="Seconds to wait for each connect, read and write.")] = "30",
     debug: Annotated[bool, typer.Option("--debug", envvar="JAMFCTL_DEBUG", help="Diagnostics on stderr (secrets redacted).")] = False,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colour (also NO_COLOR or TERM=dumb).")] = False,
     ca_bundle: Annotated[Optional[str], typer.Option("--ca-bundle", envvar="JAMFCTL_CA_BUNDLE", help="Extra CA certificates (PEM) to trust.")] = None,
@@ -77,7 +78,7 @@ def root(
 
     app_ctx: AppContext = ctx.obj if isinstance(ctx.obj, AppContext) else AppContext()
     ctx.obj = app_ctx
-    app_ctx.profile = validate.profile_name(profile) if profile else None
+    app_ctx.profile = validate.profile_name(profile) if profile is not None else None  # -p "" is an error
     app_ctx.timeout = validate.timeout(timeout)
     app_ctx.debug = debug
     app_ctx.color = not (no_color or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb")

@@ -6,9 +6,12 @@ from typing import Annotated, Optional
 
 import typer
 
-from jamfctl.cli.options import OutputOpt, app_context, renderer
+from jamfctl.cli.options import OutputOpt, app_context, note, renderer
 
-auth_app = typer.Typer(help="Credentials: which profiles exist and whether they work.", no_args_is_help=True)
+auth_app = typer.Typer(
+    help="Credentials: which profiles exist and whether they work.\n\nExample: jamfctl auth status --check",
+    no_args_is_help=True,
+)
 VERSION_PATH = "/api/v1/jamf-pro-version"
 ProfileOpt = Annotated[Optional[str], typer.Option("--profile", "-p", help="Profile name (default: the global -p, else 'default').")]
 
@@ -35,7 +38,7 @@ def login(
     from jamfctl.errors import UsageError
 
     app_ctx = app_context(ctx)
-    name = validate.profile_name(profile or app_ctx.profile or "default")
+    name = validate.profile_name(profile if profile is not None else app_ctx.profile or "default")
     if name == SANDBOX_PROFILE:
         raise UsageError("'sandbox' is the built-in simulator and needs no login; choose another profile name")
     interactive = sys.stdin.isatty()
@@ -92,7 +95,12 @@ def logout(
     profile: ProfileOpt = None,
     all_: Annotated[bool, typer.Option("--all", help="Log out of every profile.")] = False,
 ) -> None:
-    """Remove a profile's secret and cached token from the keychain, and the profile itself."""
+    """Remove a profile's secret and cached token from the keychain, and the profile itself.
+
+    Examples:\n
+      jamfctl logout -p prod\n
+      jamfctl logout --all
+    """
     from jamfctl import config, validate
     from jamfctl.auth import Credentials
     from jamfctl.errors import UsageError
@@ -102,7 +110,7 @@ def logout(
     if all_:
         names = list(cfg.profiles)
     else:
-        name = profile or app_ctx.profile or cfg.default_profile
+        name = profile if profile is not None else app_ctx.profile or cfg.default_profile
         if not name:
             raise UsageError("no profile to log out of: give -p NAME or --all")
         names = [validate.profile_name(name)]
@@ -127,7 +135,12 @@ def status(
     check: Annotated[bool, typer.Option("--check", help="Get a token for the active profile; exit 3 if that fails.")] = False,
     output: OutputOpt = None,
 ) -> None:
-    """Profiles, where each secret lives and whether a cached token is valid (never the values)."""
+    """Profiles, where each secret lives and whether a cached token is valid (never the values).
+
+    Examples:\n
+      jamfctl auth status\n
+      jamfctl -p prod auth status --check
+    """
     import time
 
     from jamfctl import auth, config
@@ -166,6 +179,9 @@ def status(
         app_ctx.stdout.write("No profiles. Run `jamfctl login`, set JAMF_URL/JAMF_CLIENT_ID/JAMF_CLIENT_SECRET, or use -p sandbox.\n")
     else:
         render.many(rows)
+    # Which keychain holds (or would hold) the secrets, on stderr so that -o json stays data only.
+    usable = "" if keychain.usable() else f" - not usable, so {auth.ENV_HINT}"
+    note(app_ctx, f"keychain backend: {backend}{usable}")
     if check:
         app_ctx.client().tokens.token()
         app_ctx.stderr.write(f"Credentials for {active or 'the active profile'} work.\n")

@@ -21,5 +21,7 @@ def completion(
 
     from jamfctl import validate
 
-    name = validate.choice(shell, [s.upper() for s in SHELLS], "shell").lower()
+    name = shell.strip().lower()
+    if name not in SHELLS:
+        raise validate.ValidationError(f"unknown shell {validate.shown(shell)}; valid: {', '.join(SHELLS)}")
     typer.echo(get_completion_script(prog_name="jamfctl", complete_var="_JAMFCTL_COMPLETE", shell=name), nl=False)

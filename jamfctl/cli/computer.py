@@ -7,7 +7,11 @@ import typer
 
 from jamfctl.cli.options import FieldsOpt, OutputOpt, SectionOpt, app_context, note, renderer
 
-app = typer.Typer(help="Computers in Jamf Pro inventory.", no_args_is_help=True)
+app = typer.Typer(
+    help="Computers in Jamf Pro inventory.\n\nExamples: jamfctl computer show C02XK1JMJG5H | "
+    "jamfctl computer list --name 'ENG-*' -o json",
+    no_args_is_help=True,
+)
 
 SHOW_SECTIONS = ("GENERAL", "HARDWARE", "OPERATING_SYSTEM", "USER_AND_LOCATION", "SECURITY", "DISK_ENCRYPTION")
 DEFAULT_LIMIT = 100
@@ -29,7 +33,7 @@ def list_(
     name: Annotated[Optional[str], typer.Option("--name", help="Computer name; * matches anything, e.g. 'ENG-*'.")] = None,
     section: SectionOpt = None,
     sort: Annotated[Optional[str], typer.Option("--sort", help="FIELD:asc|desc, e.g. general.name:asc.")] = None,
-    limit: Annotated[Optional[int], typer.Option("--limit", "-n", help=f"At most N computers (default {DEFAULT_LIMIT}).")] = None,
+    limit: Annotated[Optional[str], typer.Option("--limit", "-n", metavar="N", help=f"At most N computers (default {DEFAULT_LIMIT}).")] = None,
     all_: Annotated[bool, typer.Option("--all", "-a", help="Every computer (pages through the whole inventory).")] = False,
     output: OutputOpt = None,
     fields: FieldsOpt = None,
@@ -52,7 +56,7 @@ def list_(
     rsql = validate.rsql_filter(filter, cat["filter_fields"]) if filter is not None else None
     if name is not None:
         rsql = computers.combine(computers.name_filter(validate.name_glob(name, "--name")), rsql)
-    sort_by = validate.sort_spec(sort, cat["sort_fields"]) if sort else None
+    sort_by = validate.sort_spec(sort, cat["sort_fields"]) if sort is not None else None  # --sort '' is an error
     selected = _fields(fields)
     sections = computers.sections_for(computers.parse_sections(section), selected, computers.LIST_SECTIONS)
     render = renderer(app_ctx, output, selected, columns=computers.DEFAULT_COLUMNS)

@@ -5,7 +5,11 @@ from typing import Annotated, Optional
 
 import typer
 
-app = typer.Typer(help="The built-in Jamf Pro simulator (fake data, for trying jamfctl and for tests).", no_args_is_help=True)
+app = typer.Typer(
+    help="The built-in Jamf Pro simulator (fake data, for trying jamfctl and for tests).\n\n"
+    "Example: jamfctl sandbox serve --port 0 --latency-ms 200",
+    no_args_is_help=True,
+)
 
 
 @app.command("serve")

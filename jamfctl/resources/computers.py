@@ -9,7 +9,7 @@ from typing import Callable, Iterator
 
 from jamfctl import validate
 from jamfctl.client import JamfClient
-from jamfctl.errors import NotFoundError, UsageError
+from jamfctl.errors import NotFoundError, ServerError, UsageError
 from jamfctl.output import Column
 from jamfctl.resources.models import ComputerInventory
 
@@ -47,15 +47,16 @@ def section_of(key: str) -> str | None:
 
 def parse_sections(values: list[str] | None) -> list[str]:
     sections = catalogue()["sections"]
-    out = [validate.choice(v, sections, "section") for v in values or []]
-    if "ALL" in (v.strip().upper() for v in values or []):
+    out = [validate.choice(v, [*sections, "ALL"], "section") for v in values or []]
+    if "ALL" in out:
         return list(sections)
     return list(dict.fromkeys(out))
 
 
 def sections_for(requested: list[str], fields: list[str] | None, default: tuple[str, ...]) -> list[str]:
-    """What to ask the server for: explicit sections, plus any section that --fields names."""
-    wanted = list(requested)
+    """What to ask the server for: --section adds to the default sections (or, with --fields, to the
+    sections those fields live in), so a table keeps its name and serial columns."""
+    wanted = list(requested) if fields else list(dict.fromkeys([*default, *requested]))
     for path in fields or []:
         section = section_of(path.split(".")[0])
         if section and section not in wanted:
@@ -78,11 +79,31 @@ def list_computers(
     limit: int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> Iterator[ComputerInventory]:
-    params = _section_params(sections) + [("sort", sort or DEFAULT_SORT)]
+    params = _section_params(sections) + [("sort", stable_sort(sort))]
     if rsql:
         params.append(("filter", rsql))
     for record in client.paginate(LIST_PATH, params, limit=limit, privilege=privilege(), on_progress=on_progress):
-        yield ComputerInventory.model_validate(record)
+        yield _inventory(client, record)
+
+
+def stable_sort(sort: str | None) -> str:
+    """Pages are fetched concurrently, so the order must be total: ties on a user's sort key
+    (many Macs share a model) are broken by id, or a computer could land on two pages or none."""
+    if not sort:
+        return DEFAULT_SORT
+    keys = [part.split(":")[0] for part in sort.split(",")]
+    return sort if "id" in keys else f"{sort},{DEFAULT_SORT}"
+
+
+def _inventory(client: JamfClient, record: object) -> ComputerInventory:
+    """A record as the model, or a plain error when the server sent something else."""
+    from pydantic import ValidationError
+
+    try:
+        return ComputerInventory.model_validate(record)
+    except ValidationError as exc:
+        where = ", ".join(".".join(map(str, e["loc"])) or "the record" for e in exc.errors()[:3])
+        raise ServerError(f"{client.label} sent a computer record jamfctl cannot read (at {validate.shown(where, 80)})") from None
 
 
 def name_filter(glob: str) -> str:
@@ -103,7 +124,7 @@ def _one(client: JamfClient, rsql: str, sections: list[str], what: str) -> Compu
     if len(results) > 1:
         ids = ", ".join(str(r.get("id")) for r in results)
         raise UsageError(f"more than one computer has {what} (ids {ids}, ...); use --id")
-    return ComputerInventory.model_validate(results[0])
+    return _inventory(client, results[0])
 
 
 def by_serial(client: JamfClient, serial: str, sections: list[str]) -> ComputerInventory:
@@ -120,4 +141,4 @@ def by_id(client: JamfClient, computer_id: int, sections: list[str]) -> Computer
         record = client.get_json(f"{LIST_PATH}/{computer_id}", _section_params(sections), privilege=privilege())
     except NotFoundError:
         raise NotFoundError(f"no computer with id {computer_id} in {client.label}") from None
-    return ComputerInventory.model_validate(record)
+    return _inventory(client, record)

@@ -9,7 +9,12 @@ class JamfModel(BaseModel):
 
     def to_dict(self) -> dict:
         """Plain data in Jamf's own shape, for rendering (only the keys the server sent)."""
-        return self.model_dump(mode="json", exclude_unset=True)
+        try:
+            return self.model_dump(mode="json", exclude_unset=True)
+        except ValueError:  # pydantic refuses data nested past its serialisation depth
+            from jamfctl.errors import ServerError
+
+            raise ServerError("the server sent a record nested too deeply to show") from None
 
 
 class RemoteManagement(JamfModel):

@@ -21,6 +21,8 @@ class SandboxConfig:
     faults: str | None = None  # SPEC such as "503:0.2,429:0.1,reset:0.05"; see sandbox.faults
     retry_after: float | None = None  # seconds sent as Retry-After on injected 429/503
     token_ttl: int = 1200  # seconds an access token stays valid (Jamf's default lifetime)
+    client_id: str = SANDBOX_CLIENT_ID  # the one API client accepted (tests may choose their own)
+    client_secret: str = SANDBOX_CLIENT_SECRET
 
 
 __all__ = ["JAMF_PRO_VERSION", "SANDBOX_CLIENT_ID", "SANDBOX_CLIENT_SECRET", "SandboxConfig"]

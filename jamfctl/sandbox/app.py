@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, unquote
 
-from . import JAMF_PRO_VERSION, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SandboxConfig
+from . import JAMF_PRO_VERSION, SandboxConfig
 from .faults import HTTP_FAULTS, FaultPlan
 from .fleet import Fleet
 from .query import DEFAULT_SORT, FieldResolver, QueryError, parse_sort, search
@@ -136,11 +136,11 @@ class SandboxApp:
             return _oauth_error(400, "invalid_request", "OAuth 2.0 Parameter: grant_type")
         if grant_type != "client_credentials":
             return _oauth_error(400, "unsupported_grant_type", "OAuth 2.0 Parameter: grant_type")
-        id_ok = hmac.compare_digest(client_id.encode(), SANDBOX_CLIENT_ID.encode())
-        secret_ok = hmac.compare_digest(client_secret.encode(), SANDBOX_CLIENT_SECRET.encode())
+        id_ok = hmac.compare_digest(client_id.encode(), self.config.client_id.encode())
+        secret_ok = hmac.compare_digest(client_secret.encode(), self.config.client_secret.encode())
         if not (id_ok and secret_ok):
             return _oauth_error(401, "invalid_client", "Client authentication failed")
-        token = secrets.token_urlsafe(32)
+        token = self.new_token()
         now = time.monotonic()
         with self._lock:
             if len(self._tokens) > 1000:
@@ -149,6 +149,10 @@ class SandboxApp:
         payload = {"access_token": token, "scope": "api-role:1", "token_type": "Bearer",
                    "expires_in": self.config.token_ttl}
         return _json(200, payload, {"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+    def new_token(self) -> str:
+        """A fresh access token value (tests override this to choose what tokens look like)."""
+        return secrets.token_urlsafe(32)
 
     def _authorised(self, headers: dict[str, str]) -> bool:
         scheme, _, token = headers.get("authorization", "").partition(" ")

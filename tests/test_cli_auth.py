@@ -1,0 +1,373 @@
+"""`jamfctl login`, `logout` and `auth status` against the sandbox over real HTTP on 127.0.0.1.
+
+The rules: a secret is checked before it is kept; it lives in the keychain only (never in the config
+file or anywhere under HOME); status never shows a secret or token; logout forgets both; environment
+credentials override profiles; no keychain means a plain error pointing at the environment variables.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import tomllib
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backends import fail
+
+from jamfctl.auth import SECRET_SERVICE, TOKEN_SERVICE
+from jamfctl.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SandboxConfig
+from jamfctl.sandbox.server import start_in_thread
+
+CLOSED_URL = "http://127.0.0.1:9"  # nothing listens on the discard port
+
+
+class Server:
+    def __init__(self, url: str, log: io.StringIO) -> None:
+        self.url = url
+        self.log = log
+
+    def requests(self) -> list[str]:
+        return [line for line in self.log.getvalue().splitlines() if " HTTP/1.1\" " in line]
+
+
+@pytest.fixture(scope="module")
+def server():
+    """One sandbox served on 127.0.0.1 for the whole module."""
+    log = io.StringIO()
+    url, stop = start_in_thread(SandboxConfig(computers=50), err=log)
+    yield Server(url, log)
+    stop()
+
+
+@pytest.fixture(scope="module")
+def serial(server) -> str:
+    import httpx
+
+    token = httpx.post(f"{server.url}/api/oauth/token", timeout=5, data={
+        "grant_type": "client_credentials", "client_id": SANDBOX_CLIENT_ID, "client_secret": SANDBOX_CLIENT_SECRET}).json()
+    page = httpx.get(f"{server.url}/api/v4/computers-inventory", params={"section": "HARDWARE", "page-size": "1"},
+                     headers={"Authorization": f"Bearer {token['access_token']}"}, timeout=5).json()
+    return page["results"][0]["hardware"]["serialNumber"]
+
+
+@pytest.fixture
+def login(jamfctl, server):
+    """login(profile, secret=..., *extra) with the secret piped on stdin."""
+
+    def run(profile: str = "prod", secret: str = SANDBOX_CLIENT_SECRET, *extra: str, url: str | None = None):
+        return jamfctl("login", "-p", profile, "--url", url or server.url, "--client-id", SANDBOX_CLIENT_ID,
+                       "--client-secret-stdin", *extra, stdin=secret + "\n")
+
+    return run
+
+
+def config_file() -> Path:
+    return Path(os.environ["JAMFCTL_CONFIG_DIR"]) / "config.toml"
+
+
+def config() -> dict:
+    return tomllib.loads(config_file().read_text())
+
+
+def files_containing(root: Path, needle: str) -> list[Path]:
+    hits = []
+    for path in root.rglob("*"):
+        if path.is_file() and needle.encode() in path.read_bytes():
+            hits.append(path)
+    return hits
+
+
+def token_values(keychain) -> list[str]:
+    return [json.loads(v)["access_token"] for (service, _), v in keychain.entries.items() if service == TOKEN_SERVICE]
+
+
+# --- login ----------------------------------------------------------------------------------------------
+def test_login_keeps_the_secret_in_the_keychain_only(login, keychain):
+    """A checked login stores the secret in the keychain, URL and client id in the TOML config, and
+    the secret in no file under HOME."""
+    result = login("prod")
+    assert result.exit_code == 0, result.stderr
+    assert keychain.entries[(SECRET_SERVICE, "prod")] == SANDBOX_CLIENT_SECRET
+    profile = config()["profiles"]["prod"]
+    assert profile["url"].startswith("http://127.0.0.1:")
+    assert profile["client_id"] == SANDBOX_CLIENT_ID
+    assert SANDBOX_CLIENT_SECRET not in config_file().read_text()
+    assert files_containing(Path(os.environ["HOME"]), SANDBOX_CLIENT_SECRET) == []
+
+
+def test_login_prints_the_jamf_pro_version(login):
+    """login reports the server's Jamf Pro version (read from /api/v1/jamf-pro-version)."""
+    from jamfctl.sandbox import JAMF_PRO_VERSION
+
+    result = login("prod")
+    assert f"Jamf Pro {JAMF_PRO_VERSION}" in result.stdout
+    assert SANDBOX_CLIENT_SECRET not in result.stdout + result.stderr
+
+
+def test_login_caches_the_token_it_verified_with(login, keychain):
+    """The fresh token from login is cached in the keychain, so the next command need not mint one."""
+    login("prod")
+    tokens = token_values(keychain)
+    assert len(tokens) == 1 and tokens[0]
+
+
+def test_wrong_secret_exits_3_and_stores_nothing(login, keychain, server):
+    """A refused secret: exit 3, no keychain entry, no profile, no config file."""
+    before = len(server.requests())
+    result = login("bad", "not-the-secret")
+    assert result.exit_code == 3
+    assert "not-the-secret" not in result.stdout + result.stderr
+    assert keychain.entries == {}
+    assert not config_file().exists()
+    assert len(server.requests()) > before  # it really asked the server
+
+
+def test_failed_relogin_keeps_the_working_secret(login, keychain):
+    """Logging in again with a wrong secret leaves the stored, working one in place."""
+    login("prod")
+    assert login("prod", "typo-secret").exit_code == 3
+    assert keychain.entries[(SECRET_SERVICE, "prod")] == SANDBOX_CLIENT_SECRET
+
+
+def test_login_refuses_the_sandbox_profile(jamfctl, keychain):
+    """`sandbox` is built in and needs no login: exit 2, nothing stored."""
+    result = jamfctl("login", "-p", "sandbox", "--url", "https://x.example.com", "--client-id", "a",
+                     "--client-secret-stdin", stdin="s\n")
+    assert result.exit_code == 2
+    assert "sandbox" in result.stderr
+    assert keychain.entries == {}
+
+
+def test_login_without_url_and_without_a_terminal_exits_2(jamfctl, keychain, server):
+    """No --url and no TTY to ask on: exit 2 naming --url, nothing sent or stored."""
+    before = len(server.requests())
+    result = jamfctl("login", "-p", "prod", "--client-id", SANDBOX_CLIENT_ID, "--client-secret-stdin",
+                     stdin=SANDBOX_CLIENT_SECRET)
+    assert result.exit_code == 2
+    assert "--url" in result.stderr
+    assert keychain.entries == {}
+    assert len(server.requests()) == before
+
+
+def test_login_rejects_plain_http_to_a_remote_host(jamfctl, keychain):
+    """http:// is only for loopback: a remote http URL is refused before sending (exit 2)."""
+    result = jamfctl("login", "-p", "prod", "--url", "http://jamf.example.com", "--client-id", "a",
+                     "--client-secret-stdin", stdin="s\n")
+    assert result.exit_code == 2
+    assert keychain.entries == {}
+
+
+def test_login_to_a_closed_port_exits_7(login, keychain):
+    """Nobody listening: a network error (exit 7), nothing stored."""
+    result = login("prod", url=CLOSED_URL)
+    assert result.exit_code == 7
+    assert keychain.entries == {}
+
+
+def test_profile_works_after_login(login, jamfctl, serial):
+    """After login, `-p NAME computer show SERIAL` finds the computer."""
+    login("prod")
+    result = jamfctl("-p", "prod", "computer", "show", serial, "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["hardware"]["serialNumber"] == serial
+
+
+def test_cached_token_is_reused(login, jamfctl, serial, server):
+    """With a cached token, `computer show` sends exactly one request (no new token)."""
+    login("prod")
+    before = len(server.requests())
+    assert jamfctl("-p", "prod", "computer", "show", serial, "-o", "json").exit_code == 0
+    sent = server.requests()[before:]
+    assert len(sent) == 1 and "computers-inventory" in sent[0]
+
+
+# --- auth status ----------------------------------------------------------------------------------------
+def test_status_lists_profiles_without_secrets(login, jamfctl, keychain):
+    """auth status shows each profile's URL, client id and where the secret lives; never the secret or token."""
+    login("prod")
+    login("stage")
+    result = jamfctl("auth", "status", "-o", "json")
+    assert result.exit_code == 0
+    rows = {row["profile"]: row for row in json.loads(result.stdout)}
+    assert set(rows) == {"prod", "stage"}
+    assert rows["prod"]["client_id"] == SANDBOX_CLIENT_ID
+    assert rows["prod"]["secret_store"].startswith("keychain")
+    assert rows["prod"]["token_status"].startswith("valid until")
+    table = jamfctl("auth", "status", "-o", "table").stdout
+    assert "prod" in table and "stage" in table
+    for text in (result.stdout, result.stderr, table):
+        assert SANDBOX_CLIENT_SECRET not in text
+        for token in token_values(keychain):
+            assert token not in text
+
+
+def test_status_without_a_cached_token_says_so(login, jamfctl, keychain):
+    """Once the cached token is gone, status says no token is cached (not 'valid')."""
+    login("prod")
+    for key in [k for k in keychain.entries if k[0] == TOKEN_SERVICE]:
+        del keychain.entries[key]
+    rows = json.loads(jamfctl("auth", "status", "-o", "json").stdout)
+    assert rows[0]["token_status"] == "none cached"
+
+
+def test_status_with_no_profiles_says_how_to_start(jamfctl):
+    """No profiles at all: a hint to login, use the environment, or the sandbox."""
+    result = jamfctl("auth", "status", "-o", "table")
+    assert result.exit_code == 0
+    assert "jamfctl login" in result.stdout and "JAMF_URL" in result.stdout
+
+
+def test_status_check_passes_for_working_credentials(login, jamfctl):
+    """auth status --check exits 0 when the active profile can get a token."""
+    login("prod")
+    result = jamfctl("auth", "status", "--check", "-o", "json")
+    assert result.exit_code == 0, result.stderr
+
+
+def test_status_check_exits_3_when_the_profile_cannot_authenticate(login, jamfctl, keychain):
+    """--check exits 3 when the active profile's secret no longer works."""
+    login("prod")
+    keychain.entries[(SECRET_SERVICE, "prod")] = "rotated-away"
+    result = jamfctl("auth", "status", "--check", "-o", "json")
+    assert result.exit_code == 3
+    assert "rotated-away" not in result.stdout + result.stderr
+
+
+# --- logout ---------------------------------------------------------------------------------------------
+def test_logout_removes_secret_and_token(login, jamfctl, keychain, serial):
+    """logout -p NAME removes the secret and the cached token; afterwards the profile exits 3."""
+    login("prod")
+    login("stage")
+    assert len(token_values(keychain)) == 1  # same server, client and secret: one shared cache entry
+    result = jamfctl("logout", "-p", "prod")
+    assert result.exit_code == 0
+    assert (SECRET_SERVICE, "prod") not in keychain.entries
+    assert (SECRET_SERVICE, "stage") in keychain.entries  # other profiles keep their secret
+    assert token_values(keychain) == []
+    assert "prod" not in config()["profiles"]
+    assert "stage" in config()["profiles"]
+    after = jamfctl("-p", "prod", "computer", "show", serial, "-o", "json")
+    assert after.exit_code == 3
+    assert "login" in after.stderr
+
+
+def test_logout_all(login, jamfctl, keychain):
+    """logout --all empties the keychain of jamfctl entries and the config of profiles."""
+    login("prod")
+    login("stage")
+    assert jamfctl("logout", "--all").exit_code == 0
+    assert keychain.entries == {}
+    assert config()["profiles"] == {}
+
+
+def test_logout_of_an_unknown_profile_is_a_usage_error(jamfctl):
+    """logout -p NAME for a profile that does not exist: exit 2."""
+    assert jamfctl("logout", "-p", "ghost").exit_code == 2
+
+
+# --- profile selection and the environment --------------------------------------------------------------
+def test_environment_overrides_profiles(login, jamfctl, monkeypatch, server, serial):
+    """JAMF_URL + JAMF_CLIENT_ID + JAMF_CLIENT_SECRET win over a stored profile (which points nowhere)."""
+    login("prod")
+    cfg = config_file().read_text().replace(server.url, CLOSED_URL)
+    config_file().write_text(cfg)
+    assert jamfctl("computer", "show", serial, "-o", "json").exit_code == 7  # the profile alone fails
+    monkeypatch.setenv("JAMF_URL", server.url)
+    monkeypatch.setenv("JAMF_CLIENT_ID", SANDBOX_CLIENT_ID)
+    monkeypatch.setenv("JAMF_CLIENT_SECRET", SANDBOX_CLIENT_SECRET)
+    result = jamfctl("--debug", "computer", "show", serial, "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    assert "credentials from environment" in result.stderr
+    assert SANDBOX_CLIENT_SECRET not in result.stdout + result.stderr
+    status = json.loads(jamfctl("auth", "status", "-o", "json").stdout)
+    active = [row["profile"] for row in status if row["active"]]
+    assert active == ["(environment)"]
+
+
+def test_environment_credentials_need_no_login(jamfctl, monkeypatch, server, serial, keychain):
+    """CI: the three variables alone are enough; nothing is written to the config."""
+    monkeypatch.setenv("JAMF_URL", server.url)
+    monkeypatch.setenv("JAMF_CLIENT_ID", SANDBOX_CLIENT_ID)
+    monkeypatch.setenv("JAMF_CLIENT_SECRET", SANDBOX_CLIENT_SECRET)
+    result = jamfctl("computer", "show", serial, "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    assert not config_file().exists()
+    assert (SECRET_SERVICE, "default") not in keychain.entries
+
+
+@pytest.mark.parametrize("missing", ["JAMF_URL", "JAMF_CLIENT_ID", "JAMF_CLIENT_SECRET"])
+def test_partial_environment_is_a_clear_error(jamfctl, monkeypatch, server, missing):
+    """Two of the three variables: exit 3 naming the missing one (no silent fallback)."""
+    values = {"JAMF_URL": server.url, "JAMF_CLIENT_ID": SANDBOX_CLIENT_ID, "JAMF_CLIENT_SECRET": SANDBOX_CLIENT_SECRET}
+    for name, value in values.items():
+        if name != missing:
+            monkeypatch.setenv(name, value)
+    result = jamfctl("computer", "show", "C02XK1JMJG5H", "-o", "table")
+    assert result.exit_code == 3
+    assert missing in result.stderr
+    assert SANDBOX_CLIENT_SECRET not in result.stderr
+
+
+def test_wrong_environment_secret_exits_3(jamfctl, monkeypatch, server):
+    """A wrong JAMF_CLIENT_SECRET: exit 3, the value never echoed."""
+    monkeypatch.setenv("JAMF_URL", server.url)
+    monkeypatch.setenv("JAMF_CLIENT_ID", SANDBOX_CLIENT_ID)
+    monkeypatch.setenv("JAMF_CLIENT_SECRET", "wrong-env-secret")
+    result = jamfctl("--debug", "computer", "show", "C02XK1JMJG5H", "-o", "json")
+    assert result.exit_code == 3
+    assert "wrong-env-secret" not in result.stdout + result.stderr
+
+
+def test_default_profile_and_jamfctl_profile(login, jamfctl, monkeypatch, serial):
+    """Selection: -p, else JAMFCTL_PROFILE, else the default profile (the first login, or --default)."""
+    login("prod")
+    login("stage")
+    assert config()["default_profile"] == "prod"
+
+    def used(*args: str) -> str:
+        result = jamfctl("--debug", *args, "computer", "show", serial, "-o", "json")
+        assert result.exit_code == 0, result.stderr
+        return result.stderr
+
+    assert "(profile prod)" in used()
+    monkeypatch.setenv("JAMFCTL_PROFILE", "stage")
+    assert "(profile stage)" in used()
+    assert "(profile prod)" in used("-p", "prod")
+    monkeypatch.delenv("JAMFCTL_PROFILE")
+    login("stage", SANDBOX_CLIENT_SECRET, "--default")
+    assert config()["default_profile"] == "stage"
+    assert "(profile stage)" in used()
+
+
+def test_no_credentials_at_all_exits_3_with_the_ways_out(jamfctl):
+    """No profile, no environment: exit 3 naming login, the variables and the sandbox."""
+    result = jamfctl("computer", "show", "C02XK1JMJG5H", "-o", "table")
+    assert result.exit_code == 3
+    for hint in ("jamfctl login", "JAMF_CLIENT_SECRET", "-p sandbox"):
+        assert hint in result.stderr
+
+
+# --- no keychain ----------------------------------------------------------------------------------------
+def test_login_without_a_keychain_points_to_the_environment(login, server):
+    """No keyring backend: login fails plainly, names the environment variables, writes nothing under
+    HOME and sends nothing."""
+    keyring.set_keyring(fail.Keyring())  # the autouse fixture restores the previous backend
+    before = len(server.requests())
+    result = login("prod")
+    assert result.exit_code != 0
+    assert "JAMF_URL" in result.stderr and "JAMF_CLIENT_SECRET" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert [p for p in Path(os.environ["HOME"]).rglob("*") if p.is_file()] == []
+    assert len(server.requests()) == before
+
+
+def test_environment_credentials_work_without_a_keychain(jamfctl, monkeypatch, server, serial):
+    """Headless CI: with no keychain, environment credentials still work (tokens in memory only)."""
+    keyring.set_keyring(fail.Keyring())
+    monkeypatch.setenv("JAMF_URL", server.url)
+    monkeypatch.setenv("JAMF_CLIENT_ID", SANDBOX_CLIENT_ID)
+    monkeypatch.setenv("JAMF_CLIENT_SECRET", SANDBOX_CLIENT_SECRET)
+    result = jamfctl("computer", "show", serial, "-o", "json")
+    assert result.exit_code == 0, result.stderr

@@ -1,0 +1,75 @@
+"""Long paging shows a rich progress bar on stderr when stderr is a terminal, and nothing otherwise."""
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from jamfctl import client as client_module
+from jamfctl.cli.app import run
+from jamfctl.cli.progress import PagingProgress
+from jamfctl.context import AppContext
+
+SANDBOX_COMPUTERS = 500  # the in-process sandbox's fleet
+
+
+class TerminalStream(io.StringIO):
+    """A stream that says it is a terminal, as stderr does for a person at a shell."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.fixture
+def small_pages(monkeypatch):
+    """Pages of 100 so that the sandbox's 500 computers take five pages (a multi-page listing)."""
+    monkeypatch.setattr(client_module, "MAX_PAGE_SIZE", 100)
+
+
+def list_all(stderr: io.StringIO) -> tuple[int, str]:
+    out = io.StringIO()
+    code = run(["-p", "sandbox", "computer", "list", "--all", "-o", "ndjson"], AppContext(stdout=out, stderr=stderr))
+    return code, out.getvalue()
+
+
+def test_terminal_stderr_shows_a_progress_bar(small_pages):
+    err = TerminalStream()
+    code, out = list_all(err)
+    assert code == 0
+    records = [json.loads(line) for line in out.splitlines()]
+    assert len(records) == SANDBOX_COMPUTERS  # the bar never lands on stdout
+    text = err.getvalue()
+    assert "Fetching computers (sandbox)" in text
+    assert f"/{SANDBOX_COMPUTERS}" in text  # MofNCompleteColumn: "done/total"
+    assert "\u2501" in text  # BarColumn's bar
+    assert "\x1b[" in text  # drawn (and cleared) with terminal control sequences
+
+
+def test_non_terminal_stderr_gets_nothing(small_pages):
+    err = io.StringIO()  # a pipe or file: isatty() is False
+    code, out = list_all(err)
+    assert code == 0
+    assert len(out.splitlines()) == SANDBOX_COMPUTERS
+    assert err.getvalue() == ""
+
+
+def test_single_page_listing_shows_no_bar():
+    err = TerminalStream()
+    code, out = list_all(err)  # 500 computers fit in one page of 2000
+    assert code == 0
+    assert len(out.splitlines()) == SANDBOX_COMPUTERS
+    assert err.getvalue() == ""
+
+
+def test_paging_progress_starts_only_when_more_pages_are_coming():
+    stream = TerminalStream()
+    progress = PagingProgress(stream)
+    with progress as update:
+        update(2000, 2000)  # everything arrived with the first page
+    assert stream.getvalue() == ""
+    with PagingProgress(stream) as update:
+        update(2000, 6000)
+        update(6000, 6000)
+    assert "Fetching computers" in stream.getvalue()
+    assert "(sandbox)" not in stream.getvalue()
