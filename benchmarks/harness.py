@@ -53,9 +53,10 @@ class Bench:
         return env
 
     def keyring_env(self, **extra: str) -> dict[str, str]:
-        """A file keychain shared by separate jamfctl processes (tokens survive between invocations)."""
-        return self.env(PYTHONPATH=str(HERE), PYTHON_KEYRING_BACKEND="benchkeyring.FileKeyring",
-                        BENCH_KEYRING_FILE=str(self.home / "keyring.json"), **extra)
+        """A file keychain shared by separate jamfctl processes (tokens survive between invocations):
+        the test suite's FileKeyring (tests/support/keyrings.py), never the real OS keychain."""
+        return self.env(PYTHONPATH=str(ROOT / "tests"), PYTHON_KEYRING_BACKEND="support.keyrings.FileKeyring",
+                        JAMFCTL_TEST_KEYRING=str(self.home / "keyring.json"), **extra)
 
     def cleanup(self) -> None:
         shutil.rmtree(self.home, ignore_errors=True)
