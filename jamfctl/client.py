@@ -5,13 +5,10 @@ Network code never prints; it raises jamfctl.errors types and logs (redacted) to
 from __future__ import annotations
 
 import email.utils
-import functools
 import json
 import logging
 import math
 import random
-import re
-import sys
 import threading
 import time
 from collections import deque
@@ -21,12 +18,11 @@ from typing import Any, Callable, Iterator
 
 import httpx
 
-from jamfctl import __version__, redact
+from jamfctl import __version__, redact, wire
 from jamfctl.auth import Credentials, TokenProvider
 from jamfctl.errors import (
     AuthError,
     ForbiddenError,
-    JamfctlError,
     NetworkError,
     NotFoundError,
     ServerError,
@@ -40,13 +36,6 @@ MAX_CONNECTIONS = 5  # Jamf's guidance for one API client
 MAX_PAGE_SIZE = 2000  # the server silently caps larger pages
 TOKEN_PATH = "/api/oauth/token"
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
-# One response body at most (a 2000-computer page with every section is tens of MB): a hostile or broken
-# server announcing, or streaming, more must not make jamfctl allocate it.
-MAX_RESPONSE_BYTES = 512 * 1024 * 1024
-
-
-class ResponseTooLarge(Exception):
-    pass
 
 
 @dataclass(frozen=True)
@@ -227,12 +216,12 @@ class JamfClient:
                 request = self._http.build_request(method, path, params=params, data=data, headers=headers)
                 response = self._http.send(request, stream=True)
                 try:
-                    _read_body(response)
+                    wire.read_body(response)
                 finally:
                     response.close()
-            except ResponseTooLarge:
+            except wire.ResponseTooLarge:
                 raise ServerError(
-                    f"{self.label} sent a response larger than {MAX_RESPONSE_BYTES // 2**20} MiB to {method} {path}; "
+                    f"{self.label} sent a response larger than {wire.MAX_RESPONSE_BYTES // 2**20} MiB to {method} {path}; "
                     "jamfctl stopped reading it"
                 ) from None
             except httpx.TimeoutException as exc:
@@ -323,7 +312,7 @@ class JamfClient:
         each is parsed only when its turn comes, which keeps memory flat however big the fleet.
         """
         page_size = max(1, min(page_size, MAX_PAGE_SIZE, limit or MAX_PAGE_SIZE))
-        _return_big_buffers_to_the_os()
+        wire.return_big_buffers_to_the_os()
         window = self.max_connections
         pool = ThreadPoolExecutor(max_workers=window, thread_name_prefix="page")
         pending: deque[tuple[int, Future[bytes]]] = deque()
@@ -352,7 +341,7 @@ class JamfClient:
                     continue
                 text = future.result().decode("utf-8", errors="replace")
                 del future  # the Future holds the raw body until released
-                events = iter_page(text)
+                events = wire.iter_page(text)
                 has_results = False
                 on_page = 0
                 while True:
@@ -371,7 +360,7 @@ class JamfClient:
                         on_page += 1
                         yield value
                     elif key == "results":
-                        has_results = value is RESULTS_START
+                        has_results = value is wire.RESULTS_START
                     elif key == "totalCount" and number == 0:
                         if type(value) is not int or value < 0:
                             raise ServerError(f"{self.label} sent an invalid totalCount for GET {path}")
@@ -404,109 +393,3 @@ class JamfClient:
         # is freed only by the cyclic GC; without this, every multi-megabyte page would wait for it.
         response._content = b""
         return body
-
-
-@functools.cache
-def _return_big_buffers_to_the_os() -> None:
-    """Pin glibc's mmap threshold at 1 MiB for paging.
-
-    glibc raises the threshold after the first large free, after which multi-megabyte page buffers
-    come from (and fragment) the heap instead of going back to the OS: streaming 100,000 computers
-    then peaks ~35 MB higher. Elsewhere (macOS, musl) this does nothing.
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None)
-        libc.mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD
-    except (OSError, AttributeError):
-        pass
-
-
-def _read_body(response: httpx.Response) -> None:
-    """Read the body into one buffer sized by Content-Length (httpx would hold chunks and a joined copy).
-
-    Multi-megabyte pages arrive five at a time, so this halves what paging holds in memory.
-    """
-    if hasattr(response, "_content"):  # in-memory transports hand over a body already read
-        return
-    size = response.headers.get("content-length", "")
-    if not size.isdigit() or response.headers.get("content-encoding"):
-        chunks, total = [], 0
-        for chunk in response.iter_bytes():  # decoded, so a compressed bomb is measured as it expands
-            total += len(chunk)
-            if total > MAX_RESPONSE_BYTES:
-                raise ResponseTooLarge()
-            chunks.append(chunk)
-        response._content = b"".join(chunks)
-        return
-    if int(size) > MAX_RESPONSE_BYTES:
-        raise ResponseTooLarge()
-    buffer = bytearray(int(size))
-    view = memoryview(buffer)
-    filled = 0
-    for chunk in response.iter_raw():
-        end = filled + len(chunk)
-        if end > len(buffer):
-            raise httpx.RemoteProtocolError("response body longer than its Content-Length")
-        view[filled:end] = chunk
-        filled = end
-    if filled != len(buffer):
-        raise httpx.RemoteProtocolError("response body shorter than its Content-Length")
-    view.release()
-    response._content = buffer  # bytes-like; json and .decode() accept it as it is
-
-
-_DECODER = json.JSONDecoder()
-RESULTS_START = object()
-_SPACE = re.compile(r"[ \t\n\r]*")
-
-
-def iter_page(text: str) -> Iterator[tuple[str, Any]]:
-    """Walk a page object `{"totalCount": N, "results": [...]}` one record at a time.
-
-    Yields ("results", RESULTS_START), then ("record", obj) for each result, and (key, value) for other
-    top-level keys, so a 2000-record
-    page is never held as Python objects all at once. Malformed JSON raises ValueError.
-    """
-    decode = _DECODER.raw_decode
-
-    def skip(i: int) -> int:
-        return _SPACE.match(text, i).end()
-
-    def expect(i: int, chars: str) -> tuple[str, int]:
-        i = skip(i)
-        char = text[i : i + 1]
-        if not char or char not in chars:
-            raise ValueError(f"expected one of {chars!r} at {i}")
-        return char, i + 1
-
-    _, i = expect(0, "{")
-    if text[skip(i) : skip(i) + 1] == "}":
-        return
-    while True:
-        key, i = decode(text, skip(i))
-        _, i = expect(i, ":")
-        i = skip(i)
-        if key == "results" and text[i : i + 1] == "[":
-            yield "results", RESULTS_START
-            i = skip(i + 1)
-            if text[i : i + 1] == "]":
-                i += 1
-            else:
-                while True:
-                    record, i = decode(text, skip(i))
-                    yield "record", record
-                    char, i = expect(i, ",]")
-                    if char == "]":
-                        break
-        else:
-            value, i = decode(text, i)
-            yield key, value
-        char, i = expect(i, ",}")
-        if char == "}":
-            break
-    if text[skip(i) :]:
-        raise ValueError("data after the page object")

@@ -17,7 +17,6 @@ import csv
 import io
 import json
 import os
-import random
 import signal
 import subprocess
 import sys

@@ -26,6 +26,7 @@ import pytest
 import yaml
 
 from jamfctl import client as client_module
+from jamfctl import wire as wire_module
 from jamfctl.output import Renderer
 from support.harness import Harness
 
@@ -302,7 +303,7 @@ def test_a_huge_content_length_is_refused_without_allocating_it(cli):
 
 def test_an_endless_body_is_cut_off_at_the_limit(cli, monkeypatch):
     """A body that never ends (no Content-Length): read up to the limit, then exit 1."""
-    monkeypatch.setattr(client_module, "MAX_RESPONSE_BYTES", 2 * 1024 * 1024)
+    monkeypatch.setattr(wire_module, "MAX_RESPONSE_BYTES", 2 * 1024 * 1024)
 
     def endless():
         yield b'{"totalCount":1,"results":[{"id":"1","general":{"name":"'

@@ -17,8 +17,10 @@ hypothesis.assume() discards values that already occur in it; everything else mu
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections import Counter
+from pathlib import Path
 from urllib.parse import parse_qs
 
 import keyring
@@ -56,7 +58,7 @@ NO_OUTPUT_OPTION = {"completion"}  # fuzzed too, though it reads no credential
 # Commands that never see a user's credential, and why.
 EXEMPT = {"sandbox serve": "serves the simulator with its own fixed, fake credentials; reads no user secret"}
 CASES: Counter[str] = Counter()
-SETTINGS = dict(deadline=None, derandomize=False, print_blob=True,
+SETTINGS = dict(deadline=None, derandomize=bool(os.environ.get("CI")),  # CI: the same cases every run; locally: new ones, print_blob=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                        HealthCheck.filter_too_much])
 
@@ -155,6 +157,8 @@ def corpus(cli: Harness) -> str:
         parts.append(cli.run("--debug", "login", "-p", "fz", "--url", URL, "--client-id", CLIENT_ID,
                              "--client-secret-stdin", stdin=secret).text)
         parts.append(cli.run("--debug", "-p", "fz", "auth", "status").text)
+        # Files jamfctl writes (the profile config): their ordinary words are not leaks either.
+        parts += [f.read_text(errors="replace") for f in Path(os.environ["HOME"]).rglob("*") if f.is_file()]
         parts.append(cli.run("--debug", "logout", "-p", "fz").text)
         serve(cli, secret + "-other", token)
         parts.append(cli.run("--debug", *COMMANDS["computer show"], env=env_for(secret)).text)  # refused
@@ -285,7 +289,6 @@ def test_every_command_is_fuzzed_or_exempt():
 def test_no_credential_is_hardcoded_in_the_source():
     """No string literal is bound to a secret-like name, except the sandbox's documented fake secret."""
     import ast
-    from pathlib import Path
 
     allowed = {("jamfctl/sandbox/__init__.py", "SANDBOX_CLIENT_SECRET")}
     secretish = re.compile(r"(secret|password|passwd|api_?key|access_?token|bearer)$", re.IGNORECASE)
