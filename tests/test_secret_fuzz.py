@@ -58,7 +58,8 @@ NO_OUTPUT_OPTION = {"completion"}  # fuzzed too, though it reads no credential
 # Commands that never see a user's credential, and why.
 EXEMPT = {"sandbox serve": "serves the simulator with its own fixed, fake credentials; reads no user secret"}
 CASES: Counter[str] = Counter()
-SETTINGS = dict(deadline=None, derandomize=bool(os.environ.get("CI")),  # CI: the same cases every run; locally: new ones, print_blob=True,
+# In CI the same cases run every time (no flaky surprises); locally hypothesis explores new ones.
+SETTINGS = dict(deadline=None, derandomize=bool(os.environ.get("CI")), print_blob=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                        HealthCheck.filter_too_much])
 
