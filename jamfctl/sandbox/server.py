@@ -109,25 +109,25 @@ class _Handler(BaseHTTPRequestHandler):
         if app.latency_s:
             time.sleep(app.latency_s)
         response = app.handle(self.command, unquote(target.path), query, headers, body)
+        # The access-log line is written before any byte of the response leaves, so a client that has read
+        # a response can rely on its line being in the log (tests count requests right after the CLI exits).
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        line = (f'{self.client_address[0]} "{self.command} {_safe_target(self.path)} {self.request_version}" '
+                f"{response.status} {len(response.body)}B {elapsed_ms:.0f}ms")
+        self.server.write_log(line + (f" fault={response.fault}" if response.fault else ""))
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(response.body)))
-        try:
-            self.end_headers()
-            if response.fault == "reset":
-                self.wfile.write(response.body[: len(response.body) // 2])
-                self._reset_connection()
-            elif response.fault == "slow":
-                self._stall()
-                self.close_connection = True
-            elif self.command != "HEAD":
-                self.wfile.write(response.body)
-        finally:
-            elapsed_ms = (time.perf_counter() - started) * 1000
-            line = (f'{self.client_address[0]} "{self.command} {_safe_target(self.path)} {self.request_version}" '
-                    f"{response.status} {len(response.body)}B {elapsed_ms:.0f}ms")
-            self.server.write_log(line + (f" fault={response.fault}" if response.fault else ""))
+        self.end_headers()
+        if response.fault == "reset":
+            self.wfile.write(response.body[: len(response.body) // 2])
+            self._reset_connection()
+        elif response.fault == "slow":
+            self._stall()
+            self.close_connection = True
+        elif self.command != "HEAD":
+            self.wfile.write(response.body)
 
     def _reset_connection(self) -> None:
         """Close with SO_LINGER 0 so the peer gets a TCP RST mid-body, not a clean FIN."""
