@@ -62,7 +62,7 @@ class Served:
         return sum(1 for line in self.log.read_text().splitlines() if ' HTTP/1.1" ' in line)
 
     def wait_for_requests(self, expected: int, settle: float = 0.3) -> int:
-        """The log line is written just after the response: wait for `expected`, then a moment for extras."""
+        """Wait for `expected` lines (the log is written by another process), then a moment for extras."""
         deadline = time.monotonic() + 5
         while self.requests() < expected and time.monotonic() < deadline:
             time.sleep(0.02)

@@ -405,9 +405,9 @@ def test_truncated_token_answer_exits_1(cli):
 # --- Ctrl-C ---------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def slow_server():
-    """`jamfctl sandbox serve` answering every request after 3 s."""
+    """`jamfctl sandbox serve` answering every request after 10 s."""
     proc = subprocess.Popen([str(JAMFCTL), "sandbox", "serve", "--port", "0", "--computers", "3000",
-                             "--latency-ms", "3000"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                             "--latency-ms", "10000"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     yield proc.stdout.readline().strip()
     proc.send_signal(signal.SIGINT)
     proc.communicate(timeout=10)
@@ -429,6 +429,7 @@ def test_ctrl_c_exits_130_without_a_traceback(slow_server, args):
     started = time.monotonic()
     out, err = proc.communicate(timeout=10)
     assert proc.returncode == 130, first + err
-    assert "Traceback" not in err and time.monotonic() - started < 2.5
+    # Well before the 10 s answer: jamfctl stopped waiting, it did not finish the request.
+    assert "Traceback" not in err and time.monotonic() - started < 5
     if out:
         json.loads(out)
