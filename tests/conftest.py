@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from support.keyrings import MemoryKeyring  # noqa: E402
+
+# A suite started in the background (`pytest &`, some CI runners) inherits SIGINT ignored, and so would
+# every jamfctl it starts: the Ctrl-C tests and the SIGINT that stops `sandbox serve` would do nothing.
+# Restoring the handler here makes every child start with the default, as it would from a terminal.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 CREDENTIAL_VARS = ("JAMF_URL", "JAMF_CLIENT_ID", "JAMF_CLIENT_SECRET", "JAMFCTL_PROFILE", "JAMFCTL_TIMEOUT",
                    "JAMFCTL_DEBUG", "JAMFCTL_CA_BUNDLE", "NO_COLOR", "PYTHON_KEYRING_BACKEND")
