@@ -184,19 +184,24 @@ class Renderer:
         self.out.flush()
 
     def many(self, records: Iterable[dict]) -> int:
-        """Stream records; returns how many were written. A JSON array is closed even on error."""
+        """Stream records; returns how many were written.
+
+        JSON: `[` goes out with the first record, so a listing that fails before any record writes nothing;
+        one that fails part-way closes its array (a valid document; the exit code says it is partial)."""
         count = 0
         stream = (self._prepare(r) for r in records)
         if self.fmt == "json":
-            self.out.write("[")
             try:
                 for count, data in enumerate(stream, 1):
                     text = json.dumps(data, indent=2 if self.pretty else None, ensure_ascii=False,
                                       separators=None if self.pretty else (",", ":"))
-                    self.out.write(("\n" if count == 1 else ",\n") + text)
+                    self.out.write(("[\n" if count == 1 else ",\n") + text)
             finally:
-                self.out.write("\n]\n" if count else "]\n")
-                self.out.flush()
+                if count:
+                    self.out.write("\n]\n")
+                    self.out.flush()
+            if not count:
+                self.out.write("[]\n")
         elif self.fmt == "ndjson":
             for count, data in enumerate(stream, 1):
                 self.out.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")
