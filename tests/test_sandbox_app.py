@@ -217,12 +217,33 @@ def test_fault_spec_parsing():
 
 def test_fault_sequence_repeats_for_a_seed():
     spec = "503:0.2,429:0.1,reset:0.05"
-    first = [FaultPlan(spec, seed=7).decide() for _ in range(1)]
-    plan_a, plan_b, plan_c = FaultPlan(spec, seed=7), FaultPlan(spec, seed=7), FaultPlan(spec, seed=8)
-    seq_a = [plan_a.decide() for _ in range(2000)]
-    assert seq_a == [plan_b.decide() for _ in range(2000)] and seq_a[:1] == first
-    assert seq_a != [plan_c.decide() for _ in range(2000)]
+    requests = [("GET", f"/api/v4/computers-inventory?page={n % 400}&page-size=5") for n in range(2000)]
+
+    def sequence(seed: int, order=requests) -> list:
+        plan = FaultPlan(spec, seed=seed)
+        return [plan.decide(*request) for request in order]
+
+    seq_a = sequence(7)
+    assert seq_a == sequence(7)
+    assert seq_a != sequence(8)
     assert 300 < seq_a.count("503") < 500 and 130 < seq_a.count("429") < 270 and 40 < seq_a.count("reset") < 160
+
+
+def test_a_request_meets_the_same_fault_whatever_order_requests_arrive_in():
+    """Concurrent paging sends pages in a different order on every run: each page's fate must not change."""
+    spec = "503:0.3,reset:0.1"
+    pages = [("GET", f"/api/v4/computers-inventory?page={n}&page-size=100") for n in range(50)] * 3  # 3 tries each
+    shuffled = pages[::-1]
+
+    def fates(order) -> dict:
+        plan, seen, out = FaultPlan(spec, seed=11), {}, {}
+        for request in order:
+            seen[request] = seen.get(request, 0) + 1
+            out[request, seen[request]] = plan.decide(*request)
+        return out
+
+    assert fates(pages) == fates(shuffled)
+    assert len(set(fates(pages).values())) == 3  # 503, reset and no fault all occur
 
 
 def test_http_faults_and_retry_after():

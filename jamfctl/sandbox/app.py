@@ -15,7 +15,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs, unquote, urlencode
 
 from . import JAMF_PRO_VERSION, SandboxConfig
 from .faults import HTTP_FAULTS, FaultPlan
@@ -72,7 +72,7 @@ class SandboxApp:
     # --- entry point ---
     def handle(self, method: str, path: str, query: list[tuple[str, str]], headers: dict[str, str],
                body: bytes) -> SandboxResponse:
-        fault = self.faults.decide()
+        fault = self.faults.decide(method.upper(), f"{path}?{urlencode(query)}" if query else path)
         if fault in HTTP_FAULTS:
             response = self._fault_response(HTTP_FAULTS[fault])
         else:

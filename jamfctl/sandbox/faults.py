@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import random
+import hashlib
 import threading
+from collections import Counter
 
 FAULT_KINDS = ("500", "502", "503", "429", "reset", "slow", "truncate")
 HTTP_FAULTS = {"500": 500, "502": 502, "503": 503, "429": 429}  # answered with that status instead of the real one
@@ -37,21 +38,30 @@ def parse_faults(spec: str | None) -> list[tuple[str, float]]:
 
 
 class FaultPlan:
-    """Decides per request, in arrival order, which fault (if any) to inject; the same seed repeats the sequence."""
+    """Decides per request which fault (if any) to inject.
+
+    The draw for a request depends on the seed, the request (method and target) and how many times that
+    request came before, not on arrival order: a client fetching pages on five connections meets the same
+    faults on every run with the same seed, whatever order its requests happen to arrive in.
+    """
 
     def __init__(self, spec: str | None, seed: int = 42):
         self.rates = parse_faults(spec)
-        self._rng = random.Random(seed)
-        self._lock = threading.Lock()  # requests arrive on many threads; one draw each, in order
+        self.seed = seed
+        self._seen: Counter[tuple[str, str]] = Counter()
+        self._lock = threading.Lock()  # requests arrive on many threads
 
     def __bool__(self) -> bool:
         return any(rate > 0 for _, rate in self.rates)
 
-    def decide(self) -> str | None:
+    def decide(self, method: str, target: str) -> str | None:
         if not self.rates:
             return None
         with self._lock:
-            draw = self._rng.random()
+            self._seen[method, target] += 1
+            attempt = self._seen[method, target]
+        digest = hashlib.blake2b(f"{self.seed}\0{method}\0{target}\0{attempt}".encode(), digest_size=8).digest()
+        draw = int.from_bytes(digest, "big") / 2**64  # uniform in [0, 1)
         cumulative = 0.0
         for kind, rate in self.rates:
             cumulative += rate
