@@ -221,7 +221,7 @@ RSQL_TOKEN_RE = re.compile(
         (?P<op>==|!=|=lt=|=le=|=gt=|=ge=|=in=|=out=)
       | (?P<punct>[();,])
       | (?P<quoted>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
-      | (?P<word>[A-Za-z0-9_.*:+@-]+)
+      | (?P<word>[^\s"'();,=!~<>]+)  # RSQL's unreserved string: names like Müller, paths like a/b
     )""",
     re.VERBOSE,
 )
@@ -249,8 +249,11 @@ def rsql_filter(value: str, allowed_fields: list[str]) -> str:
     text = value.strip()
     if not text:
         raise ValidationError("--filter must not be empty")
-    if len(text) > MAX_FILTER or not text.isprintable() or not text.isascii():
-        raise ValidationError("invalid filter: use printable ASCII, at most 4096 characters")
+    # Printable, not ASCII: Jamf holds names like "Betty Müller". isprintable() still refuses control,
+    # zero-width and bidi characters, which could make a filter read differently from what it does.
+    if len(text) > MAX_FILTER or not text.isprintable():
+        raise ValidationError("invalid filter: use printable characters (no control or invisible ones), "
+                              "at most 4096 characters")
     tokens = _rsql_tokens(text)
     pos = 0
 

@@ -228,10 +228,16 @@ def test_url_message_names_the_setting():
         "(general.name==a,general.name==b);(id=gt=3;id=le=9)",
         "((id==1))",
         "  id==1  ",
+        'general.name=="Betty Müller\'s Mac"',  # Jamf holds names in any script
+        "general.name==Café*",
+        "general.name==東京-Mac",
+        "general.name==a/b",  # RSQL's unreserved characters need no quotes
+        "general.name==a#b",
+        "general.name==x%27s",
     ],
 )
 def test_rsql_filter_accepts_the_jamf_grammar(good):
-    """Comparisons, =in=/=out= lists, ; (and), , (or), parentheses and quoted values."""
+    """Comparisons, =in=/=out= lists, ; (and), , (or), parentheses, quoted values, and values in any script."""
     assert validate.rsql_filter(good, FILTER_FIELDS) == good.strip()
 
 
@@ -258,7 +264,9 @@ def test_rsql_filter_accepts_the_jamf_grammar(good):
         ("", "empty"),
         ("   ", "empty"),
         ("id==1\x00", "printable"),
-        ('general.name=="Café"', "ASCII"),
+        ("general.name==a\u202eb", "invisible"),  # a bidi override would make the filter read differently
+        ('general.name=="Mac\u200bBook"', "invisible"),  # zero-width space
+        ("general.name==a<b", "unexpected"),  # reserved in RSQL: must be quoted
         ("id==" + "1" * 5000, "4096"),
     ],
 )
