@@ -71,6 +71,25 @@ def ssl_context(ca_bundle: str | None):
     return ctx
 
 
+def _tls_failure(exc: BaseException, label: str) -> str | None:
+    """A plain message when a connection failed in the TLS handshake (httpx wraps the ssl error)."""
+    import ssl
+
+    seen: BaseException | None = exc
+    for _ in range(5):  # walk the short cause chain httpx/httpcore build
+        seen = seen.__cause__ or seen.__context__ if seen is not None else None
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            reason = (seen.verify_message or "verification failed").rstrip(".")
+            if "mismatch" in reason:
+                return f"the TLS certificate of {label} is not valid for this host ({reason}); check the URL"
+            return (f"cannot verify the TLS certificate of {label} ({reason}); if your network inspects TLS, "
+                    "pass its CA certificate with --ca-bundle or JAMFCTL_CA_BUNDLE")
+        if isinstance(seen, ssl.SSLError):
+            reason = seen.reason or type(seen).__name__
+            return f"the TLS handshake with {label} failed ({reason}); check that the URL is its https address"
+    return None
+
+
 def _retry_after(response: httpx.Response, cap: float) -> float | None:
     value = response.headers.get("retry-after")
     if not value:
@@ -229,7 +248,10 @@ class JamfClient:
                     f"{self.label} did not answer within the timeout ({type(exc).__name__}); "
                     "check the network or raise --timeout"
                 )
-            except httpx.ConnectError:
+            except httpx.ConnectError as exc:
+                tls = _tls_failure(exc, self.label)
+                if tls is not None:  # not transient: retrying a certificate that fails to verify cannot help
+                    raise NetworkError(tls) from None
                 kind, error = "connect", NetworkError(
                     f"cannot connect to {self.label}: check the URL and the network (connection refused or unreachable)"
                 )
