@@ -9,6 +9,7 @@ import json
 import logging
 import math
 import random
+import re
 import threading
 import time
 from collections import deque
@@ -69,6 +70,9 @@ def ssl_context(ca_bundle: str | None):
         except (OSError, ssl.SSLError) as exc:
             raise UsageError(f"cannot use the CA bundle {ca_bundle!r}: {type(exc).__name__}") from None
     return ctx
+
+
+BEARER_TOKEN_RE = re.compile(r"[A-Za-z0-9\-._~+/]+=*")  # RFC 6750 b64token
 
 
 def _tls_failure(exc: BaseException, label: str) -> str | None:
@@ -189,6 +193,8 @@ class JamfClient:
         if not isinstance(token, str) or not token:
             raise ServerError(f"{self.label} sent an empty access token")
         redact.register_secret(token)
+        if not BEARER_TOKEN_RE.fullmatch(token):  # it goes into a header: RFC 6750's characters only
+            raise ServerError(f"{self.label} sent an access token with characters a bearer token cannot have")
         return token, expires_in
 
     # --- requests ---------------------------------------------------------------------------------

@@ -59,6 +59,7 @@ class AppContext:
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
     keychain: Keychain | None = None
     output_format: str | None = None  # set once a command has chosen its format (errors follow it)
+    usage_error: dict | None = None  # a usage error's JSON line, written after Typer's own message
     _client: JamfClient | None = None
     _credentials: Credentials | None = None
 

@@ -73,3 +73,26 @@ def test_paging_progress_starts_only_when_more_pages_are_coming():
         update(6000, 6000)
     assert "Fetching computers" in stream.getvalue()
     assert "(sandbox)" not in stream.getvalue()
+
+
+COLOUR_SGR = r"\x1b\[(?:[0-9;]*;)?(?:3[0-79]|9[0-7]|38;[0-9;]+)m"  # a foreground colour, as opposed to cursor moves
+
+
+@pytest.mark.parametrize("how", ["flag", "NO_COLOR"])
+def test_no_color_reaches_the_progress_bar(small_pages, monkeypatch, how):
+    """--no-color (or NO_COLOR) leaves the bar drawn but colourless; without it the bar has colour."""
+    import re
+
+    err = TerminalStream()
+    out = io.StringIO()
+    argv = ["-p", "sandbox", "computer", "list", "--all", "-o", "ndjson"]
+    if how == "flag":
+        argv.insert(0, "--no-color")
+    else:
+        monkeypatch.setenv("NO_COLOR", "1")
+    assert run(argv, AppContext(stdout=out, stderr=err)) == 0
+    assert "Fetching computers" in err.getvalue() and not re.search(COLOUR_SGR, err.getvalue())
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    coloured = TerminalStream()
+    assert list_all(coloured)[0] == 0
+    assert re.search(COLOUR_SGR, coloured.getvalue())  # the check above could fail

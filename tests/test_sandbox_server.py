@@ -192,3 +192,16 @@ def test_serve_prints_url_first_and_stops_cleanly(sig):
         proc.kill()
     assert proc.returncode == 0
     assert "Traceback" not in err and '"POST /api/oauth/token HTTP/1.1" 200' in err
+
+
+def test_serve_on_a_port_in_use_is_a_plain_error():
+    """`sandbox serve --port N` when N is taken: exit 1 and one line saying so, no traceback."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "jamfctl", "sandbox", "serve", "--port", str(port)],
+                                capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1, result.stderr
+    assert f"cannot listen on 127.0.0.1 port {port}" in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""

@@ -28,8 +28,13 @@ class JamfctlGroup(TyperGroup):
         args = [*getattr(ctx, "_protected_args", []), *ctx.args]
         try:
             return super().invoke(ctx)
-        except (ClickException, typer.Exit, typer.Abort, KeyboardInterrupt, EOFError):
-            raise  # usage errors, --help, Ctrl-C: Typer's standalone mode reports these
+        except ClickException as exc:  # a usage error: Typer prints it; with -o json, run() adds the JSON line
+            app_ctx = ctx.obj if isinstance(ctx.obj, AppContext) else None
+            if app_ctx is not None and _wants_json(app_ctx, args):
+                app_ctx.usage_error = {"error": "usage", "message": exc.format_message(), "exit_code": exc.exit_code}
+            raise
+        except (typer.Exit, typer.Abort, KeyboardInterrupt, EOFError):
+            raise  # --help, Ctrl-C: Typer's standalone mode reports these
         except BrokenPipeError:  # `jamfctl ... | head`: the reader left, which is not an error
             raise typer.Exit(0) from None
         except Exception as exc:  # JamfctlError, or a last-resort plain line (traceback only with --debug)
@@ -65,12 +70,12 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     ctx: typer.Context,
-    profile: Annotated[Optional[str], typer.Option("--profile", "-p", envvar="JAMFCTL_PROFILE", help="Profile to use (`sandbox` is the built-in simulator).")] = None,
+    profile: Annotated[Optional[str], typer.Option("--profile", "-p", metavar="NAME", envvar="JAMFCTL_PROFILE", help="Profile to use (`sandbox` is the built-in simulator).")] = None,
     timeout: Annotated[str, typer.Option("--timeout", envvar="JAMFCTL_TIMEOUT", metavar="SECONDS", help="Seconds to wait for each connect, read and write.")] = "30",
-    debug: Annotated[bool, typer.Option("--debug", envvar="JAMFCTL_DEBUG", help="Diagnostics on stderr (secrets redacted).")] = False,
-    no_color: Annotated[bool, typer.Option("--no-color", help="No colour (also NO_COLOR or TERM=dumb).")] = False,
-    ca_bundle: Annotated[Optional[str], typer.Option("--ca-bundle", envvar="JAMFCTL_CA_BUNDLE", help="Extra CA certificates (PEM) to trust.")] = None,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", metavar="", envvar="JAMFCTL_DEBUG", help="Diagnostics on stderr (secrets redacted).")] = False,
+    no_color: Annotated[bool, typer.Option("--no-color", metavar="", help="No colour (also NO_COLOR or TERM=dumb).")] = False,
+    ca_bundle: Annotated[Optional[str], typer.Option("--ca-bundle", metavar="FILE", envvar="JAMFCTL_CA_BUNDLE", help="Extra CA certificates (PEM) to trust.")] = None,
+    version: Annotated[bool, typer.Option("--version", metavar="", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
 ) -> None:
     from jamfctl import validate
     from jamfctl.context import configure_logging
@@ -81,9 +86,22 @@ def root(
     app_ctx.timeout = validate.timeout(timeout)
     app_ctx.debug = debug
     app_ctx.color = not (no_color or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb")
+    _typer_colour(app_ctx.color)
     app_ctx.ca_bundle = ca_bundle
     configure_logging(debug, app_ctx.stderr, sandbox=app_ctx.is_sandbox)
     ctx.call_on_close(app_ctx.close)
+
+
+def _typer_colour(color: bool) -> None:
+    """Typer's own help and usage-error output follow --no-color too (rich honours NO_COLOR by itself)."""
+    import sys
+
+    if not color:
+        import typer.rich_utils
+
+        typer.rich_utils.COLOR_SYSTEM = None  # Typer's documented switch; set per run, so reset it below
+    elif "typer.rich_utils" in sys.modules:  # only loaded once help or an error needed it: no import cost
+        sys.modules["typer.rich_utils"].COLOR_SYSTEM = "auto"
 
 
 def report(app_ctx: AppContext, exc: BaseException, argv: list[str]) -> int:
@@ -93,6 +111,10 @@ def report(app_ctx: AppContext, exc: BaseException, argv: list[str]) -> int:
 
     if isinstance(exc, JamfctlError):
         error = exc
+    elif isinstance(exc, UnicodeEncodeError):  # stdout in an encoding that cannot hold the data (not UTF-8)
+        encoding = getattr(app_ctx.stdout, "encoding", None) or "?"
+        error = JamfctlError(f"the output has characters the output encoding ({encoding}) cannot hold; "
+                             "set PYTHONIOENCODING=utf-8 (or use -o json, which escapes them)")
     else:
         error = JamfctlError(f"unexpected error ({type(exc).__name__}); run again with --debug for details")
     where = " (sandbox)" if app_ctx.is_sandbox else ""
@@ -143,6 +165,9 @@ def run(argv: list[str], app_ctx: AppContext | None = None) -> int:
         return 0
     except SystemExit as exc:
         code = exc.code
+        if app_ctx.usage_error is not None:  # after Typer's message, so the JSON line is the last one
+            app_ctx.stderr.write(json.dumps(app_ctx.usage_error) + "\n")
+            app_ctx.stderr.flush()
         return code if isinstance(code, int) else (0 if code is None else 1)
     finally:
         app_ctx.close()

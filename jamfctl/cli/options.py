@@ -7,10 +7,26 @@ import typer
 
 from jamfctl.context import AppContext
 
+def _output_chosen(ctx: typer.Context, value: Optional[str]) -> Optional[str]:
+    """Decide the format as soon as the option is parsed, so that an error raised while the command is
+    still validating its arguments is already reported as JSON when the output will be JSON (also when
+    piped without -o). A bad format is left for renderer() to report."""
+    from jamfctl import output as out
+    from jamfctl.errors import ValidationError
+
+    app = ctx.find_root().obj
+    if isinstance(app, AppContext):
+        try:
+            app.output_format = out.resolve_format(value, app.stdout_is_tty)
+        except ValidationError:
+            pass
+    return value
+
+
 OutputOpt = Annotated[
     Optional[str],
     typer.Option(
-        "--output", "-o", metavar="FORMAT",
+        "--output", "-o", metavar="FORMAT", callback=_output_chosen,
         help="table, json, ndjson, csv or yaml. Default: table on a terminal, json when piped.",
     ),
 ]

@@ -14,14 +14,14 @@ app = typer.Typer(
 
 @app.command("serve")
 def serve(
-    host: Annotated[str, typer.Option("--host", help="Loopback address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="Port (0 picks a free one).")] = 8443,
-    computers: Annotated[int, typer.Option("--computers", help="Size of the synthetic fleet.")] = 500,
-    seed: Annotated[int, typer.Option("--seed", help="Seed for the fleet and the fault sequence.")] = 42,
-    latency_ms: Annotated[int, typer.Option("--latency-ms", help="Delay added to every response.")] = 0,
-    faults: Annotated[Optional[str], typer.Option("--faults", help="KIND:RATE,... KIND: 500 502 503 429 reset slow truncate.")] = None,
-    retry_after: Annotated[Optional[float], typer.Option("--retry-after", help="Retry-After seconds sent with 429 and 503.")] = None,
-    token_ttl: Annotated[int, typer.Option("--token-ttl", help="Access token lifetime in seconds.")] = 1200,
+    host: Annotated[str, typer.Option("--host", metavar="ADDRESS", help="Loopback address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", metavar="PORT", help="Port (0 picks a free one).")] = 8443,
+    computers: Annotated[int, typer.Option("--computers", metavar="N", help="Size of the synthetic fleet.")] = 500,
+    seed: Annotated[int, typer.Option("--seed", metavar="N", help="Seed for the fleet and the fault sequence.")] = 42,
+    latency_ms: Annotated[int, typer.Option("--latency-ms", metavar="MS", help="Delay added to every response.")] = 0,
+    faults: Annotated[Optional[str], typer.Option("--faults", metavar="SPEC", help="KIND:RATE,... KIND: 500 502 503 429 reset slow truncate.")] = None,
+    retry_after: Annotated[Optional[float], typer.Option("--retry-after", metavar="SECONDS", help="Retry-After seconds sent with 429 and 503.")] = None,
+    token_ttl: Annotated[int, typer.Option("--token-ttl", metavar="SECONDS", help="Access token lifetime in seconds.")] = 1200,
 ) -> None:
     """Serve the simulator; the first line of stdout is its base URL, stderr has one line per request.
 
@@ -31,7 +31,7 @@ def serve(
       jamfctl sandbox serve --port 0 --computers 3000 --faults 503:0.2,429:0.1 --retry-after 1
     """
     from jamfctl import validate
-    from jamfctl.errors import UsageError
+    from jamfctl.errors import JamfctlError, UsageError
     from jamfctl.sandbox import SandboxConfig
     from jamfctl.sandbox.faults import parse_faults
 
@@ -56,4 +56,7 @@ def serve(
 
     cfg = SandboxConfig(computers=computers, seed=seed, latency_ms=latency_ms, faults=faults,
                         retry_after=retry_after, token_ttl=token_ttl)
-    run_server(cfg, host=host, port=port)
+    try:
+        run_server(cfg, host=host, port=port)
+    except OSError as exc:  # the port is taken, or not ours to bind
+        raise JamfctlError(f"cannot listen on {host} port {port}: {exc.strerror or type(exc).__name__}") from None
