@@ -12,9 +12,21 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jamfctl.errors import ConfigError
+from jamfctl.errors import ConfigError, JamfctlError
 
 CONFIG_FILE = "config.toml"
+
+
+class ConfigFileError(JamfctlError):
+    """The config file could not be read or written (an I/O failure: exit 1). A file that reads but does
+    not parse is a ConfigError (exit 2)."""
+
+    kind = "config"
+
+
+def _reason(exc: BaseException) -> str:
+    """A short, path-free reason: 'Permission denied', 'No such file or directory', or the error's type."""
+    return (exc.strerror if isinstance(exc, OSError) and exc.strerror else None) or type(exc).__name__
 
 
 @dataclass(frozen=True)
@@ -49,7 +61,10 @@ def load() -> Config:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return Config()
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except OSError as exc:
+        raise _read_error(path, exc) from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        # The type only: the parser's message quotes the file (which may hold a pasted secret).
         raise ConfigError(
             f"cannot read the jamfctl config file {path.name} in {path.parent}: {type(exc).__name__}; "
             "fix or remove it and run `jamfctl login` again"
@@ -63,7 +78,9 @@ def load() -> Config:
 
 
 def save(config: Config) -> Path:
-    """Write the config atomically, readable by the owner only."""
+    """Write the config atomically, readable by the owner only.
+
+    An I/O failure (read-only or missing folder, full disk, ...) raises ConfigFileError naming the file."""
     import tomli_w
 
     data: dict = {}
@@ -73,14 +90,51 @@ def save(config: Config) -> Path:
         p.name: {"url": p.url, "client_id": p.client_id} for p in sorted(config.profiles.values(), key=lambda p: p.name)
     }
     path = config_path()
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config.", suffix=".tmp")
+    _write(path, tomli_w.dumps(data).encode("utf-8"))
+    return path
+
+
+def snapshot() -> bytes | None:
+    """The config file's exact bytes (None if there is none), for `restore` if a later step fails."""
     try:
+        return config_path().read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise _read_error(config_path(), exc) from None
+
+
+def restore(previous: bytes | None) -> None:
+    """Put back what `snapshot` saw: the old bytes, or no file at all."""
+    path = config_path()
+    if previous is None:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise ConfigFileError(f"cannot write the config file {path}: {_reason(exc)}") from None
+    else:
+        _write(path, previous)
+
+
+def _read_error(path: Path, exc: OSError) -> ConfigFileError:
+    return ConfigFileError(f"cannot read the config file {path}: {_reason(exc)}; fix or remove it")
+
+
+def _write(path: Path, content: bytes) -> None:
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config.", suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
-            tomli_w.dump(data, fh)
+            fh.write(content)
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+    except BaseException as exc:
+        if tmp is not None:
+            try:
+                Path(tmp).unlink(missing_ok=True)
+            except OSError:
+                pass
+        if isinstance(exc, OSError):
+            raise ConfigFileError(f"cannot write the config file {path}: {_reason(exc)}") from None
         raise
-    return path

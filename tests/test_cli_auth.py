@@ -371,3 +371,268 @@ def test_environment_credentials_work_without_a_keychain(jamfctl, monkeypatch, s
     monkeypatch.setenv("JAMF_CLIENT_SECRET", SANDBOX_CLIENT_SECRET)
     result = jamfctl("computer", "show", serial, "-o", "json")
     assert result.exit_code == 0, result.stderr
+
+
+# --- auth status --check really logs in -----------------------------------------------------------------
+def test_status_check_asks_the_server_even_with_a_cached_token(login, jamfctl, keychain, server):
+    """--check proves the credentials work now: it gets a new token from the server (not the cached one)
+    and reads /api/v1/jamf-pro-version with it, as login does. The new token may replace the cached one."""
+    login("prod")
+    assert len(token_values(keychain)) == 1  # a valid cached token that --check must not trust
+    before = len(server.requests())
+    result = jamfctl("auth", "status", "--check", "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    sent = server.requests()[before:]
+    assert any("POST /api/oauth/token" in line for line in sent), sent
+    assert any("GET /api/v1/jamf-pro-version" in line for line in sent), sent
+    assert "credentials for profile 'prod' work" in result.stderr
+    tokens = token_values(keychain)
+    assert len(tokens) == 1  # the fresh token replaced the cached one under the same key
+    for text in (result.stdout, result.stderr):
+        assert SANDBOX_CLIENT_SECRET not in text and tokens[0] not in text
+
+
+def test_status_check_exits_7_when_the_server_is_gone(login, jamfctl, keychain):
+    """A stopped server: --check exits 7 (network), like any other command, even though a cached token
+    is still valid; plain status (no --check) still exits 0 and lists the profile."""
+    url, stop = start_in_thread(SandboxConfig(computers=1), err=io.StringIO())
+    try:
+        assert login("gone", url=url).exit_code == 0
+    finally:
+        stop()
+    assert token_values(keychain)
+    result = jamfctl("auth", "status", "--check", "-o", "json")
+    assert result.exit_code == 7, result.stderr
+    assert "credentials for" not in result.stderr
+    assert jamfctl("computer", "list", "-o", "json").exit_code == 7  # the same verdict as a real command
+    assert jamfctl("auth", "status", "-o", "json").exit_code == 0
+    assert SANDBOX_CLIENT_SECRET not in result.stdout + result.stderr
+
+
+def test_status_check_exits_3_when_the_server_revoked_the_client(monkeypatch, keychain):
+    """The server no longer accepts the stored secret (rotated in Jamf Pro), while the keychain still
+    holds a valid-looking token for it: --check exits 3 and says the credentials were refused."""
+    from support.harness import Harness, RecordingSandbox
+    from jamfctl.sandbox.transport import SandboxTransport
+
+    cli = Harness(monkeypatch)
+    cli.app = RecordingSandbox(SandboxConfig(computers=1))
+    cli.use_transport(lambda: SandboxTransport(cli.app))
+    assert cli.run("login", "-p", "prod", "--url", "https://jamf.example.com", "--client-id", SANDBOX_CLIENT_ID,
+                   "--client-secret-stdin", stdin=SANDBOX_CLIENT_SECRET).exit_code == 0
+    cli.app = RecordingSandbox(SandboxConfig(computers=1, client_secret="rotated-in-jamf-pro"))
+    run = cli.run("auth", "status", "--check", "-o", "json")
+    assert run.exit_code == 3, run.stderr
+    assert "refused the API client credentials" in run.stderr
+    assert cli.app.count("/api/oauth/token") >= 1
+    assert SANDBOX_CLIENT_SECRET not in run.text
+    for token in token_values(keychain):
+        assert token not in run.text
+
+
+def test_status_check_with_environment_credentials(jamfctl, monkeypatch, server):
+    """With JAMF_* set, --check checks those (the source that wins) and says so."""
+    monkeypatch.setenv("JAMF_URL", server.url)
+    monkeypatch.setenv("JAMF_CLIENT_ID", SANDBOX_CLIENT_ID)
+    monkeypatch.setenv("JAMF_CLIENT_SECRET", SANDBOX_CLIENT_SECRET)
+    result = jamfctl("auth", "status", "--check", "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    assert "credentials for the environment (JAMF_*) work" in result.stderr
+    monkeypatch.setenv("JAMF_CLIENT_SECRET", "wrong-env-secret")
+    refused = jamfctl("auth", "status", "--check", "-o", "json")
+    assert refused.exit_code == 3
+    assert "wrong-env-secret" not in refused.stdout + refused.stderr
+
+
+def test_status_check_help_says_what_it_does(jamfctl):
+    """The help of --check says it gets a new token from the server, reads the version, and the exit codes."""
+    text = " ".join(jamfctl("auth", "status", "--help").stdout.split())
+    for words in ("new token", "not the cached one", "Jamf Pro version", "Exit 3", "7"):
+        assert words in text, text
+
+
+# --- logout picks the profile like every other command ---------------------------------------------------
+def test_logout_picks_the_profile_like_other_commands(login, jamfctl, monkeypatch, keychain):
+    """logout without -p: the global -p, else JAMFCTL_PROFILE, else the default profile; its help says so."""
+    login("prod")  # the first login becomes the default
+    login("stage")
+    login("qa")
+    assert jamfctl("-p", "qa", "logout").exit_code == 0
+    assert "qa" not in config()["profiles"]
+    monkeypatch.setenv("JAMFCTL_PROFILE", "stage")
+    result = jamfctl("logout")
+    assert result.exit_code == 0 and "'stage'" in result.stdout
+    assert set(config()["profiles"]) == {"prod"}
+    monkeypatch.delenv("JAMFCTL_PROFILE")
+    result = jamfctl("logout")
+    assert result.exit_code == 0 and "'prod'" in result.stdout
+    assert config()["profiles"] == {} and keychain.entries == {}
+    help_text = " ".join(jamfctl("logout", "--help").stdout.split())
+    assert "the global -p, else JAMFCTL_PROFILE, else the default profile" in help_text
+    assert "else 'default'" not in help_text
+
+
+def test_login_help_says_which_profile_it_saves(jamfctl):
+    """login without -p saves the global -p / JAMFCTL_PROFILE, else a profile named 'default'."""
+    help_text = " ".join(jamfctl("login", "--help").stdout.split())
+    assert "the global -p, else JAMFCTL_PROFILE, else 'default'" in help_text
+
+
+# --- auth status rows, columns and --fields -------------------------------------------------------------
+STATUS_KEYS = {"profile", "url", "client_id", "secret_store", "token_status", "active", "default"}
+
+
+def test_status_rows_all_have_the_same_keys(login, jamfctl, monkeypatch, server, keychain):
+    """Every row (the environment's and each profile's) has the same keys, so CSV has every column,
+    including `default`, for every row."""
+    login("prod")
+    monkeypatch.setenv("JAMF_URL", server.url)
+    monkeypatch.setenv("JAMF_CLIENT_ID", SANDBOX_CLIENT_ID)
+    monkeypatch.setenv("JAMF_CLIENT_SECRET", SANDBOX_CLIENT_SECRET)
+    rows = json.loads(jamfctl("auth", "status", "-o", "json").stdout)
+    assert [row["profile"] for row in rows] == ["(environment)", "prod"]
+    assert all(set(row) == STATUS_KEYS for row in rows), rows
+    assert [row["default"] for row in rows] == [False, True]
+    result = jamfctl("auth", "status", "-o", "csv")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split(",") == ["profile", "url", "client_id", "secret_store", "token_status", "active", "default"]
+    assert lines[1].endswith(",true,false") and lines[2].endswith(",false,true")
+    for token in token_values(keychain):
+        assert token not in result.stdout
+    assert SANDBOX_CLIENT_SECRET not in result.stdout + result.stderr
+
+
+def test_status_table_shows_which_profile_is_the_default(login, jamfctl):
+    """The table has a Default column: yes for the default profile, no for the others."""
+    login("prod")
+    login("stage")
+    table = jamfctl("auth", "status", "-o", "table").stdout
+    header, *body = [line.split() for line in table.splitlines() if line.strip()]
+    assert header[-1] == "Default"
+    assert {row[0]: row[-1] for row in body} == {"prod": "yes", "stage": "no"}
+
+
+def test_status_takes_fields(login, jamfctl, keychain):
+    """auth status prints data, so it takes --fields after the command, like every data command."""
+    login("prod")
+    rows = json.loads(jamfctl("auth", "status", "-o", "json", "--fields", "profile,default").stdout)
+    assert rows == [{"profile": "prod", "default": True}]
+    csv_out = jamfctl("auth", "status", "-o", "csv", "--fields", "url,profile").stdout.splitlines()
+    assert csv_out[0] == "url,profile" and csv_out[1].endswith(",prod")
+    table = jamfctl("auth", "status", "-o", "table", "--fields", "profile,token_status").stdout
+    assert "prod" in table and "valid until" in table and SANDBOX_CLIENT_ID not in table
+    for text in (csv_out[1], table):
+        assert SANDBOX_CLIENT_SECRET not in text
+        assert all(token not in text for token in token_values(keychain))
+
+
+def test_status_unknown_field_exits_2_listing_the_valid_ones(login, jamfctl):
+    """An unknown --fields name: exit 2, nothing printed on stdout, and the valid names listed."""
+    login("prod")
+    result = jamfctl("auth", "status", "-o", "table", "--fields", "profile,secret")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "'secret'" in result.stderr
+    for name in STATUS_KEYS:
+        assert name in result.stderr
+
+
+# --- login stores everything or nothing -----------------------------------------------------------------
+def test_login_that_cannot_write_the_config_keeps_no_secret(login, jamfctl, keychain, monkeypatch):
+    """The config file cannot be written (full disk, read-only folder): exit 1 with a plain message naming
+    the file, and nothing half-stored - no secret or token left in the keychain, no profile."""
+    import errno
+    import tempfile
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "mkstemp", full_disk)
+    result = login("prod")
+    assert result.exit_code == 1, result.stderr
+    assert f"cannot write the config file {config_file()}: No space left on device" in result.stderr
+    assert "unexpected error" not in result.stderr and "Traceback" not in result.stderr
+    assert keychain.entries == {}
+    assert SANDBOX_CLIENT_SECRET not in result.stdout + result.stderr
+    monkeypatch.undo()
+    assert jamfctl("logout", "-p", "prod").exit_code == 2  # nothing to log out of: nothing was kept
+
+
+def test_relogin_that_cannot_write_the_config_keeps_the_working_profile(login, keychain, monkeypatch):
+    """Logging in again when the config cannot be written leaves the earlier profile and secret as they were."""
+    import tempfile
+
+    login("prod")
+    before_file, before_keys = config_file().read_bytes(), dict(keychain.entries)
+
+    def read_only(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    result = login("prod", SANDBOX_CLIENT_SECRET, "--default")
+    assert result.exit_code == 1
+    assert "Permission denied" in result.stderr
+    assert config_file().read_bytes() == before_file
+    assert keychain.entries == before_keys
+
+
+def test_login_with_an_unreadable_config_fails_before_sending(login, keychain, server):
+    """A config that cannot be read (here: a folder where the file should be): exit 1 with a plain
+    message naming it, before anything is sent or stored."""
+    config_file().mkdir(parents=True)
+    before = len(server.requests())
+    result = login("prod")
+    assert result.exit_code == 1, result.stderr
+    assert f"cannot read the config file {config_file()}" in result.stderr
+    assert "unexpected error" not in result.stderr and "Traceback" not in result.stderr
+    assert len(server.requests()) == before
+    assert keychain.entries == {}
+
+
+def _process_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """A real jamfctl process with the file keychain of the tests (never the OS keychain)."""
+    tests = Path(__file__).resolve().parent
+    path = os.pathsep.join(p for p in (str(tests), os.environ.get("PYTHONPATH", "")) if p)
+    return {**os.environ, "PYTHONPATH": path, "PYTHON_KEYRING_BACKEND": "support.keyrings.FileKeyring",
+            "JAMFCTL_TEST_KEYRING": str(tmp_path / "keyring.json"), **extra}
+
+
+def _jamfctl_process(env: dict[str, str], *args: str, stdin: str = ""):
+    import subprocess
+    import sys
+
+    return subprocess.run([str(Path(sys.executable).parent / "jamfctl"), *args], input=stdin, capture_output=True,
+                          text=True, env=env, timeout=60)
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs /proc (Linux) for a folder nobody can create")
+def test_installed_cli_login_with_an_uncreatable_config_folder_keeps_no_secret(server, tmp_path):
+    """The console script, config folder impossible to create: exit 1, 'cannot write the config file',
+    no secret in the keychain, and logout has nothing to remove."""
+    env = _process_env(tmp_path, JAMFCTL_CONFIG_DIR="/proc/jamfctl-no-such-folder")
+    result = _jamfctl_process(env, "login", "-p", "orphan", "--url", server.url, "--client-id", SANDBOX_CLIENT_ID,
+                              "--client-secret-stdin", stdin=SANDBOX_CLIENT_SECRET)
+    assert result.returncode == 1, result.stderr
+    assert "cannot write the config file /proc/jamfctl-no-such-folder/config.toml" in result.stderr
+    assert "unexpected error" not in result.stderr
+    assert SANDBOX_CLIENT_SECRET not in result.stdout + result.stderr
+    keyring_file = tmp_path / "keyring.json"
+    assert not keyring_file.exists() or SANDBOX_CLIENT_SECRET not in keyring_file.read_text()
+
+
+def test_installed_cli_status_check_fails_when_the_server_is_gone(tmp_path):
+    """The console script: after the server stops, `auth status --check` exits 7 (the cached token is no proof)."""
+    url, stop = start_in_thread(SandboxConfig(computers=1), err=io.StringIO())
+    env = _process_env(tmp_path)
+    try:
+        login = _jamfctl_process(env, "login", "-p", "prod", "--url", url, "--client-id", SANDBOX_CLIENT_ID,
+                                 "--client-secret-stdin", stdin=SANDBOX_CLIENT_SECRET)
+        assert login.returncode == 0, login.stderr
+        assert _jamfctl_process(env, "auth", "status", "--check").returncode == 0
+    finally:
+        stop()
+    result = _jamfctl_process(env, "auth", "status", "--check")
+    assert result.returncode == 7, result.stderr
+    assert "cannot connect" in result.stderr and "credentials for" not in result.stderr
+    assert SANDBOX_CLIENT_SECRET not in result.stdout + result.stderr

@@ -157,3 +157,64 @@ def test_login_puts_the_secret_in_the_keychain_and_not_in_the_config_file(jamfct
     assert SECRET not in result.stdout + result.stderr
     assert config.load().profiles == {"prod": PROD}
     assert config.load().default_profile == "prod"  # the first login becomes the default
+
+
+# --- I/O failures are plain errors (exit 1), never "unexpected error" ----------------------------------
+def test_unreadable_config_is_a_plain_io_error(jamfctl):
+    """A config that cannot be read (here a folder where the file should be): ConfigFileError, exit 1,
+    one plain line naming the file and the OS's reason; on the command line no traceback."""
+    path = config.config_path()
+    path.mkdir(parents=True)
+    with pytest.raises(config.ConfigFileError) as info:
+        config.load()
+    error = info.value
+    assert error.exit_code == ExitCode.ERROR == 1
+    assert error.message.startswith(f"cannot read the config file {path}: Is a directory")
+    assert "\n" not in error.message and error.__cause__ is None
+    result = jamfctl("auth", "status")
+    assert result.exit_code == 1
+    assert "cannot read the config file" in result.stderr
+    assert "unexpected error" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_unwritable_config_folder_is_a_plain_io_error(tmp_path, monkeypatch):
+    """The config folder cannot be created (its parent is a file): ConfigFileError, exit 1,
+    'cannot write the config file <path>: <reason>'."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("JAMFCTL_CONFIG_DIR", str(blocker / "jamfctl"))
+    with pytest.raises(config.ConfigFileError) as info:
+        config.save(Config(profiles={"prod": PROD}))
+    error = info.value
+    assert error.exit_code == 1
+    assert error.message == f"cannot write the config file {blocker / 'jamfctl' / 'config.toml'}: Not a directory"
+    assert error.__cause__ is None and error.__suppress_context__
+
+
+def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary_file(monkeypatch):
+    """The write is atomic: when the final rename fails, the old config is intact and no temp file stays."""
+    path = config.save(Config(default_profile="prod", profiles={"prod": PROD}))
+    before = path.read_bytes()
+
+    def no_rename(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", no_rename)
+    with pytest.raises(config.ConfigFileError, match="No space left on device"):
+        config.save(Config(profiles={"lab": LAB}))
+    assert path.read_bytes() == before
+    assert [p.name for p in path.parent.iterdir()] == ["config.toml"]
+
+
+def test_snapshot_and_restore_put_back_exactly_what_was_there():
+    """restore(snapshot()) undoes a save: the same bytes, or no file if there was none."""
+    assert config.snapshot() is None
+    config.save(Config(profiles={"prod": PROD}))
+    config.restore(None)
+    assert not config.config_path().exists()
+    config.save(Config(default_profile="prod", profiles={"prod": PROD}))
+    saved = config.snapshot()
+    config.save(Config(profiles={"lab": LAB}))
+    config.restore(saved)
+    assert config.config_path().read_bytes() == saved
+    assert config.load().profiles == {"prod": PROD}

@@ -237,3 +237,39 @@ def test_installed_cli_with_the_fail_backend(tmp_path):
     assert "JAMF_CLIENT_SECRET" in result.stderr and "Traceback" not in result.stderr
     assert SANDBOX_CLIENT_SECRET not in result.stdout + result.stderr
     assert files_containing(home, [SANDBOX_CLIENT_SECRET]) == []
+
+
+# --- login stores everything or nothing -------------------------------------------------------------
+def test_relogin_whose_keychain_refuses_the_secret_leaves_the_config_as_it_was(cli, keychain):
+    """The config is written before the secret; when the keychain then refuses the secret, the config
+    goes back byte for byte (no profile without a secret, no changed default)."""
+    from jamfctl import config
+
+    logged_in(cli, keychain)
+    before = config.config_path().read_bytes()
+    use(BACKENDS["raises on set"], holding=keychain)
+    run = cli.run("login", "-p", "other", "--url", URL, "--client-id", SANDBOX_CLIENT_ID, "--client-secret-stdin",
+                  "--default", stdin=SANDBOX_CLIENT_SECRET)
+    assert_keychain_error(run, "storing a secret")
+    assert config.config_path().read_bytes() == before
+
+
+class RefusesTokens(MemoryKeyring):
+    """Keeps secrets, but refuses to store tokens (a full or picky keychain)."""
+
+    def set_password(self, service, username, password):
+        if service == auth.TOKEN_SERVICE:
+            raise RuntimeError(f"no room for {password!r}")
+        super().set_password(service, username, password)
+
+
+def test_login_succeeds_when_only_the_token_cache_fails(cli, tmp_path):
+    """The token is only a cache: a keychain that refuses it does not fail a login whose secret and
+    profile were stored (exit 0, not an error after a half-done login)."""
+    backend = RefusesTokens()
+    use(backend)
+    run = cli.run(*LOGIN, stdin=SANDBOX_CLIENT_SECRET)
+    assert run.exit_code == 0, run.stderr
+    assert backend.entries == {(auth.SECRET_SERVICE, "k"): SANDBOX_CLIENT_SECRET}
+    assert SANDBOX_CLIENT_SECRET not in run.text
+    assert_nothing_written(tmp_path / "home")

@@ -1,24 +1,64 @@
 """`jamfctl login`, `logout` and `auth status`: profiles in the config file, secrets in the keychain."""
 from __future__ import annotations
 
+import logging
 import sys
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from jamfctl.cli.options import OutputOpt, app_context, note, renderer
+
+if TYPE_CHECKING:
+    from jamfctl.auth import Credentials, Keychain, Token
+    from jamfctl.context import AppContext
+
+log = logging.getLogger("jamfctl.auth")
 
 auth_app = typer.Typer(
     help="Credentials: which profiles exist and whether they work.\n\nExample: jamfctl auth status --check",
     no_args_is_help=True,
 )
 VERSION_PATH = "/api/v1/jamf-pro-version"
-ProfileOpt = Annotated[Optional[str], typer.Option("--profile", "-p", help="Profile name (default: the global -p, else 'default').")]
+LoginProfileOpt = Annotated[Optional[str], typer.Option(
+    "--profile", "-p", help="Profile to save (default: the global -p, else JAMFCTL_PROFILE, else 'default').")]
+LogoutProfileOpt = Annotated[Optional[str], typer.Option(
+    "--profile", "-p", help="Profile to log out of (default: the global -p, else JAMFCTL_PROFILE, else the default profile).")]
+STATUS_FIELDS = ("profile", "url", "client_id", "secret_store", "token_status", "active", "default")
+StatusFieldsOpt = Annotated[Optional[str], typer.Option(
+    "--fields", metavar="FIELDS", help=f"Comma-separated fields to show: {', '.join(STATUS_FIELDS)}.")]
+
+
+def verify(app_ctx: AppContext, creds: Credentials) -> tuple[str, Token | None]:
+    """Prove that `creds` work now: get a fresh token from the server (never a cached one) and read
+    /api/v1/jamf-pro-version with it. Returns (Jamf Pro version, the fresh token).
+
+    Used by `login` (before anything is stored) and `auth status --check`. Errors keep their own exit
+    code: 3 when the server refuses the credentials, 7 when it cannot be reached, and so on."""
+    from jamfctl.auth import TokenProvider
+
+    with app_ctx.make_client(creds.url, sandbox=creds.source == "sandbox") as client:
+        client.tokens = TokenProvider(creds, client.request_token, keychain=None)  # a fresh token, not a cached one
+        data = client.get_json(VERSION_PATH)
+        version = data.get("version") if isinstance(data, dict) else None
+        return (version if isinstance(version, str) and version else "unknown"), client.tokens.current()
+
+
+def _cache_token(keychain: Keychain, creds: Credentials, token: Token | None) -> None:
+    """Keep a verified token for the next command; only a cache, so a keychain that refuses is no error."""
+    from jamfctl.errors import KeychainError
+
+    if token is None:
+        return
+    try:
+        keychain.set_token(creds.cache_key, token)
+    except KeychainError as exc:
+        log.debug("token not cached: %s", exc.message)
 
 
 def login(
     ctx: typer.Context,
-    profile: ProfileOpt = None,
+    profile: LoginProfileOpt = None,
     url: Annotated[Optional[str], typer.Option("--url", help="Jamf Pro URL, e.g. https://yourcompany.jamfcloud.com.")] = None,
     client_id: Annotated[Optional[str], typer.Option("--client-id", help="API client id (Jamf Pro > API roles and clients).")] = None,
     client_secret_stdin: Annotated[bool, typer.Option("--client-secret-stdin", help="Read the client secret from stdin (for automation).")] = False,
@@ -33,7 +73,7 @@ def login(
       printf %s "$SECRET" | jamfctl login -p ci --url URL --client-id ID --client-secret-stdin
     """
     from jamfctl import config, validate
-    from jamfctl.auth import Credentials, TokenProvider
+    from jamfctl.auth import Credentials
     from jamfctl.context import SANDBOX_PROFILE
     from jamfctl.errors import UsageError
 
@@ -61,20 +101,26 @@ def login(
 
     keychain = app_ctx.get_keychain()
     keychain.require()  # fail before sending anything: there would be nowhere safe to keep the secret
-    creds = Credentials(url, client_id, secret, "login", name)
-    with app_ctx.make_client(url) as client:
-        client.tokens = TokenProvider(creds, client.request_token, keychain=None)  # a fresh token, not a cached one
-        version = client.get_json(VERSION_PATH).get("version", "unknown")
-        token = client.tokens.current()
-
-    keychain.set_secret(name, secret)
-    if token is not None:
-        keychain.set_token(creds.cache_key, token)
+    previous = config.snapshot()  # an unreadable or corrupt config also fails before sending anything
     cfg = config.load()
+    creds = Credentials(url, client_id, secret, "login", name)
+    version, token = verify(app_ctx, creds)
+
+    # Nothing half-stored: the config first (the likelier failure: a read-only or missing folder), then the
+    # secret; if the keychain refuses the secret, the config goes back to what it was.
     cfg.profiles[name] = config.Profile(name=name, url=url, client_id=client_id)
     if default or not cfg.default_profile or cfg.default_profile not in cfg.profiles:
         cfg.default_profile = name
     path = config.save(cfg)
+    try:
+        keychain.set_secret(name, secret)
+    except BaseException:
+        try:
+            config.restore(previous)
+        except Exception as exc:  # the keychain error is the one to report
+            log.debug("could not put the config back after the keychain failed: %s", exc)
+        raise
+    _cache_token(keychain, creds, token)
     out = app_ctx.stdout
     out.write(f"Logged in to {url} (Jamf Pro {version}) as API client {client_id}.\n")
     out.write(f"Profile '{name}' saved in {path}; the secret is in the OS keychain ({keychain.backend_name()}).\n")
@@ -92,7 +138,7 @@ def _ask(label: str, interactive: bool, flag: str) -> str:
 
 def logout(
     ctx: typer.Context,
-    profile: ProfileOpt = None,
+    profile: LogoutProfileOpt = None,
     all_: Annotated[bool, typer.Option("--all", help="Log out of every profile.")] = False,
 ) -> None:
     """Remove a profile's secret and cached token from the keychain, and the profile itself.
@@ -110,7 +156,7 @@ def logout(
     if all_:
         names = list(cfg.profiles)
     else:
-        name = profile if profile is not None else app_ctx.profile or cfg.default_profile
+        name = profile if profile is not None else app_ctx.profile_name  # -p, JAMFCTL_PROFILE, the default
         if not name:
             raise UsageError("no profile to log out of: give -p NAME or --all")
         names = [validate.profile_name(name)]
@@ -132,31 +178,51 @@ def logout(
 @auth_app.command("status")
 def status(
     ctx: typer.Context,
-    check: Annotated[bool, typer.Option("--check", help="Get a token for the active profile; exit 3 if that fails.")] = False,
+    check: Annotated[bool, typer.Option("--check", help=(
+        "Also log in to the server now with the active credentials: get a new token (not the cached one) "
+        "and read the Jamf Pro version. Exit 3 if the server refuses them, 7 if it cannot be reached."))] = False,
     output: OutputOpt = None,
+    fields: StatusFieldsOpt = None,
 ) -> None:
     """Profiles, where each secret lives and whether a cached token is valid (never the values).
 
     Examples:\n
       jamfctl auth status\n
-      jamfctl -p prod auth status --check
+      jamfctl -p prod auth status --check\n
+      jamfctl auth status -o csv --fields profile,url,default
     """
     import time
 
-    from jamfctl import auth, config
-    from jamfctl.errors import KeychainError
-    from jamfctl.output import Column
+    from jamfctl import auth, config, validate
+    from jamfctl.errors import JamfctlError, KeychainError
+    from jamfctl.output import Column, check_fields
 
     app_ctx = app_context(ctx)
+    selected = check_fields(validate.field_paths(fields), STATUS_FIELDS) if fields is not None else None
+    columns = [Column(h, k) for h, k in (("Profile", "profile"), ("URL", "url"), ("Client id", "client_id"),
+                                          ("Secret", "secret_store"), ("Token", "token_status"), ("Active", "active"),
+                                          ("Default", "default"))]
+    render = renderer(app_ctx, output, selected, columns=columns)
     cfg = config.load()
     keychain = app_ctx.get_keychain()
     backend = keychain.backend_name()
     env = auth.from_environment()
     active = "environment" if env and not app_ctx.is_sandbox else (app_ctx.profile_name if not app_ctx.is_sandbox else "sandbox")
+    checked: tuple[Credentials, str] | None = None
+    failure: JamfctlError | None = None
+    if check:  # before the rows, so that the Token column shows the token this check got
+        try:
+            creds = app_ctx.credentials()
+            version, token = verify(app_ctx, creds)
+            if creds.source != "sandbox" and keychain.usable():
+                _cache_token(keychain, creds, token)
+            checked = creds, version
+        except JamfctlError as exc:
+            failure = exc
     rows = []
-    if env:
+    if env:  # every row has the same keys (CSV takes its columns from the first row)
         rows.append({"profile": "(environment)", "url": env[0], "client_id": env[1], "secret_store": "environment (JAMF_CLIENT_SECRET)",
-                     "token_status": "-", "active": active == "environment"})
+                     "token_status": "-", "active": active == "environment", "default": False})
     for name, entry in sorted(cfg.profiles.items()):
         secret_where, token_state = f"missing from keychain ({backend})", "-"
         try:
@@ -172,9 +238,6 @@ def status(
             secret_where = f"keychain unavailable ({backend})"
         rows.append({"profile": name, "url": entry.url, "client_id": entry.client_id, "secret_store": secret_where,
                      "token_status": token_state, "active": name == active, "default": name == cfg.default_profile})
-    columns = [Column(h, k) for h, k in (("Profile", "profile"), ("URL", "url"), ("Client id", "client_id"),
-                                          ("Secret", "secret_store"), ("Token", "token_status"), ("Active", "active"))]
-    render = renderer(app_ctx, output, None, columns=columns)
     if not rows and render.fmt == "table":
         app_ctx.stdout.write("No profiles. Run `jamfctl login`, set JAMF_URL/JAMF_CLIENT_ID/JAMF_CLIENT_SECRET, or use -p sandbox.\n")
     else:
@@ -182,6 +245,9 @@ def status(
     # Which keychain holds (or would hold) the secrets, on stderr so that -o json stays data only.
     usable = "" if keychain.usable() else f" - not usable, so {auth.ENV_HINT}"
     note(app_ctx, f"keychain backend: {backend}{usable}")
-    if check:
-        app_ctx.client().tokens.token()
-        app_ctx.stderr.write(f"Credentials for {active or 'the active profile'} work.\n")
+    if failure is not None:
+        raise failure
+    if checked is not None:
+        creds, version = checked
+        who = "the environment (JAMF_*)" if creds.source == "environment" else f"profile '{creds.profile}'"
+        note(app_ctx, f"credentials for {who} work: {creds.url} issued a new token and answered (Jamf Pro {version})")
