@@ -72,7 +72,9 @@ def ssl_context(ca_bundle: str | None):
     return ctx
 
 
-BEARER_TOKEN_RE = re.compile(r"[A-Za-z0-9\-._~+/]+=*")  # RFC 6750 b64token
+# A token goes into a header line: printable ASCII only (httpx cannot send other characters, and CR/LF
+# would split the header). Stricter RFC 6750 b64token rules are the server's business.
+HEADER_SAFE_TOKEN_RE = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?")
 
 
 def _tls_failure(exc: BaseException, label: str) -> str | None:
@@ -193,8 +195,8 @@ class JamfClient:
         if not isinstance(token, str) or not token:
             raise ServerError(f"{self.label} sent an empty access token")
         redact.register_secret(token)
-        if not BEARER_TOKEN_RE.fullmatch(token):  # it goes into a header: RFC 6750's characters only
-            raise ServerError(f"{self.label} sent an access token with characters a bearer token cannot have")
+        if not HEADER_SAFE_TOKEN_RE.fullmatch(token):
+            raise ServerError(f"{self.label} sent an access token with characters an HTTP header cannot carry")
         return token, expires_in
 
     # --- requests ---------------------------------------------------------------------------------
