@@ -21,9 +21,9 @@ auth_app = typer.Typer(
 )
 VERSION_PATH = "/api/v1/jamf-pro-version"
 LoginProfileOpt = Annotated[Optional[str], typer.Option(
-    "--profile", "-p", help="Profile to save (default: the global -p, else JAMFCTL_PROFILE, else 'default').")]
+    "--profile", "-p", metavar="NAME", help="Profile to save (default: the global -p, else JAMFCTL_PROFILE, else 'default').")]
 LogoutProfileOpt = Annotated[Optional[str], typer.Option(
-    "--profile", "-p", help="Profile to log out of (default: the global -p, else JAMFCTL_PROFILE, else the default profile).")]
+    "--profile", "-p", metavar="NAME", help="Profile to log out of (default: the global -p, else JAMFCTL_PROFILE, else the default profile).")]
 STATUS_FIELDS = ("profile", "url", "client_id", "secret_store", "token_status", "active", "default")
 StatusFieldsOpt = Annotated[Optional[str], typer.Option(
     "--fields", metavar="FIELDS", help=f"Comma-separated fields to show: {', '.join(STATUS_FIELDS)}.")]
@@ -59,10 +59,10 @@ def _cache_token(keychain: Keychain, creds: Credentials, token: Token | None) ->
 def login(
     ctx: typer.Context,
     profile: LoginProfileOpt = None,
-    url: Annotated[Optional[str], typer.Option("--url", help="Jamf Pro URL, e.g. https://yourcompany.jamfcloud.com.")] = None,
-    client_id: Annotated[Optional[str], typer.Option("--client-id", help="API client id (Jamf Pro > API roles and clients).")] = None,
-    client_secret_stdin: Annotated[bool, typer.Option("--client-secret-stdin", help="Read the client secret from stdin (for automation).")] = False,
-    default: Annotated[bool, typer.Option("--default", help="Make this the default profile.")] = False,
+    url: Annotated[Optional[str], typer.Option("--url", metavar="URL", help="Jamf Pro URL, e.g. https://yourcompany.jamfcloud.com.")] = None,
+    client_id: Annotated[Optional[str], typer.Option("--client-id", metavar="ID", help="API client id (Jamf Pro > API roles and clients).")] = None,
+    client_secret_stdin: Annotated[bool, typer.Option("--client-secret-stdin", metavar="", help="Read the client secret from stdin (for automation).")] = False,
+    default: Annotated[bool, typer.Option("--default", metavar="", help="Make this the default profile.")] = False,
 ) -> None:
     """Check an API client against the server, then keep its secret in the OS keychain.
 
@@ -139,7 +139,7 @@ def _ask(label: str, interactive: bool, flag: str) -> str:
 def logout(
     ctx: typer.Context,
     profile: LogoutProfileOpt = None,
-    all_: Annotated[bool, typer.Option("--all", help="Log out of every profile.")] = False,
+    all_: Annotated[bool, typer.Option("--all", metavar="", help="Log out of every profile.")] = False,
 ) -> None:
     """Remove a profile's secret and cached token from the keychain, and the profile itself.
 
@@ -178,7 +178,7 @@ def logout(
 @auth_app.command("status")
 def status(
     ctx: typer.Context,
-    check: Annotated[bool, typer.Option("--check", help=(
+    check: Annotated[bool, typer.Option("--check", metavar="", help=(
         "Also log in to the server now with the active credentials: get a new token (not the cached one) "
         "and read the Jamf Pro version. Exit 3 if the server refuses them, 7 if it cannot be reached."))] = False,
     output: OutputOpt = None,

@@ -9,7 +9,7 @@ SHELLS = ("bash", "zsh", "fish", "powershell")
 
 
 def completion(
-    shell: Annotated[str, typer.Argument(help="bash, zsh, fish or powershell.", show_default=False)],
+    shell: Annotated[str, typer.Argument(metavar="SHELL", help="bash, zsh, fish or powershell.", show_default=False)],
 ) -> None:
     """Print the shell completion script for SHELL.
 
