@@ -28,6 +28,7 @@ _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\
 class Column:
     header: str
     path: str
+    no_wrap: bool = False  # identifiers (serials, ids) stay whole, so a copied value is the real one
 
 
 def resolve_format(requested: str | None, stdout_is_tty: bool) -> str:
@@ -101,11 +102,14 @@ def select(record: dict, paths: list[str] | None) -> dict:
 
 
 def get_path(record: Any, path: str) -> Any:
-    for part in path.split("."):
-        if isinstance(record, dict):
-            record = record.get(part)
-        else:
+    """The value at a dot path; through a list, the value in each item (a list, like `select`)."""
+    parts = path.split(".")
+    for i, part in enumerate(parts):
+        if isinstance(record, list):
+            return [get_path(item, ".".join(parts[i:])) for item in record]
+        if not isinstance(record, dict):
             return None
+        record = record.get(part)
     return record
 
 
@@ -131,6 +135,11 @@ def cell_text(value: Any) -> str:
     return _ESCAPES.sub("", str(value)).replace("\n", " ").replace("\t", " ")
 
 
+def _covered(path: str, columns: list[str]) -> bool:
+    """Whether a flattened path is already in these columns (as one, inside one, or holding one)."""
+    return any(path == c or path.startswith(c + ".") or c.startswith(path + ".") for c in columns)
+
+
 def _csv_cell(value: Any) -> Any:
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)
@@ -152,6 +161,7 @@ class Renderer:
         *,
         fields: list[str] | None = None,
         columns: list[Column] | None = None,
+        csv_columns: list[str] | None = None,
         color: bool = True,
         pretty: bool = False,
         width: int | None = None,
@@ -160,9 +170,15 @@ class Renderer:
         self.out = out
         self.fmt = fmt
         self.fields = fields
-        self.columns = [Column(f, f) for f in fields] if fields else columns
+        # Table columns: the command's (which then match its fields), else one per field.
+        self.columns = columns or ([Column(f, f) for f in fields] if fields else None)
+        # CSV columns known before the first record, so a streamed header holds every row's fields.
+        self.csv_columns = csv_columns or fields
         self.color = color
         self.pretty = pretty
+        # JSON escapes what a non-UTF stdout (PYTHONIOENCODING=ascii, an old Windows console) cannot hold.
+        encoding = (getattr(out, "encoding", None) or "utf-8").lower().replace("_", "-")
+        self.ascii_json = not encoding.startswith("utf")
         self.width = width
         self.reveal = reveal
 
@@ -172,13 +188,13 @@ class Renderer:
     def one(self, record: dict, title: str | None = None) -> None:
         data = self._prepare(record)
         if self.fmt == "json":
-            self.out.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+            self.out.write(json.dumps(data, indent=2, ensure_ascii=self.ascii_json) + "\n")
         elif self.fmt == "ndjson":
-            self.out.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")
+            self.out.write(json.dumps(data, ensure_ascii=self.ascii_json, separators=(",", ":")) + "\n")
         elif self.fmt == "yaml":
             self.out.write(_yaml(data))
         elif self.fmt == "csv":
-            self._csv([data])
+            self._csv([data], whole_record=True)
         else:
             self._details_table(data, title)
         self.out.flush()
@@ -193,7 +209,7 @@ class Renderer:
         if self.fmt == "json":
             try:
                 for count, data in enumerate(stream, 1):
-                    text = json.dumps(data, indent=2 if self.pretty else None, ensure_ascii=False,
+                    text = json.dumps(data, indent=2 if self.pretty else None, ensure_ascii=self.ascii_json,
                                       separators=None if self.pretty else (",", ":"))
                     self.out.write(("[\n" if count == 1 else ",\n") + text)
             finally:
@@ -204,7 +220,7 @@ class Renderer:
                 self.out.write("[]\n")
         elif self.fmt == "ndjson":
             for count, data in enumerate(stream, 1):
-                self.out.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")
+                self.out.write(json.dumps(data, ensure_ascii=self.ascii_json, separators=(",", ":")) + "\n")
                 if count % 500 == 0:
                     self.out.flush()
         elif self.fmt == "yaml":
@@ -221,17 +237,22 @@ class Renderer:
         self.out.flush()
         return count
 
-    def _csv(self, stream: Iterable[dict]) -> int:
+    def _csv(self, stream: Iterable[dict], *, whole_record: bool = False) -> int:
+        """The header is the up-front columns, else the first record's paths. One record (`whole_record`)
+        also gets its other non-null paths: no later row can lack them. The header goes out with the
+        first row (or at the end of an empty stream), so a stream that fails at once writes nothing."""
         writer = csv.writer(self.out, lineterminator="\n")
-        header: list[str] | None = [c.path for c in self.columns] if self.fields else None
+        header = list(self.csv_columns or [])
         count = 0
         for count, data in enumerate(stream, 1):
             flat = flatten(data)
-            if header is None:
-                header = list(flat)
             if count == 1:
+                if not header:
+                    header = list(flat)
+                elif whole_record:
+                    header += [k for k, v in flat.items() if v is not None and not _covered(k, header)]
                 writer.writerow(header)
-            writer.writerow([_csv_cell(flat.get(h, get_path(data, h))) for h in header])
+            writer.writerow([_csv_cell(flat[h] if h in flat else get_path(data, h)) for h in header])
         if count == 0 and header:
             writer.writerow(header)
         return count
@@ -250,7 +271,10 @@ class Renderer:
         columns = self.columns or [Column(k, k) for k in (flatten(rows[0]) if rows else {})]
         table = Table(show_edge=False, pad_edge=False, box=None if not self.color else None, header_style="bold")
         for column in columns:
-            table.add_column(cell_text(column.header), overflow="fold")  # headers may be server keys
+            # Headers may be server keys. Unwrapped columns make the others give way; on a terminal too
+            # narrow even for them, an ellipsis shows the cut (a silently cropped serial reads as a real one).
+            table.add_column(cell_text(column.header), no_wrap=column.no_wrap,
+                             overflow="ellipsis" if column.no_wrap else "fold")
         for row in rows:
             table.add_row(*(Text(cell_text(get_path(row, c.path))) for c in columns))
         console = self._console()
@@ -265,8 +289,7 @@ class Renderer:
         from rich.text import Text
 
         # The title, section names and field names come from the server too: made safe like any cell.
-        table = Table(title=Text(cell_text(title)) if title else None, show_header=False, box=None, pad_edge=False,
-                      title_justify="left")
+        table = Table(show_header=False, box=None, pad_edge=False)
         table.add_column("field", style="bold" if self.color else None, no_wrap=True)
         table.add_column("value", overflow="fold")
         blocks = [("", {k: v for k, v in data.items() if not isinstance(v, dict)})]
@@ -280,7 +303,10 @@ class Renderer:
                 table.add_row(Text(cell_text(section), style="bold underline" if self.color else ""), Text(""))
             for path, value in rows:
                 table.add_row(Text(("  " if section else "") + cell_text(path)), Text(cell_text(value)))
-        self._console().print(table)
+        console = self._console()
+        if title:  # its own line: a table title would be folded to the (maybe narrow) table's width
+            console.print(Text(cell_text(title), style="bold" if self.color else ""), soft_wrap=True)
+        console.print(table)
 
 
 def _yaml(data: Any) -> str:

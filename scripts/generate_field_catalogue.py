@@ -17,17 +17,18 @@ DEFAULT_SCHEMA = ROOT.parent / "shared" / "jamf-api" / "jamf-pro-api-schema-11.3
 OUT = ROOT / "jamfctl" / "resources" / "computer_fields.json"
 
 
-def _paths(schema: dict, node: dict, prefix: str, depth: int = 0) -> list[str]:
+def _walk(schema: dict, node: dict, prefix: str, depth: int = 0, is_list: bool = False) -> list[tuple[str, bool]]:
+    """Every dot path under node, and whether it holds a list (CSV keeps a list in one cell)."""
     if "$ref" in node:
         node = schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]]
     if node.get("type") == "array":
-        return _paths(schema, node.get("items", {}), prefix, depth)
+        return _walk(schema, node.get("items", {}), prefix, depth, True)
     props = node.get("properties")
     if not props or depth > 6:
-        return [prefix]
-    out = [prefix] if prefix else []
+        return [(prefix, is_list)]
+    out = [(prefix, is_list)] if prefix else []
     for name, sub in props.items():
-        out += _paths(schema, sub, f"{prefix}.{name}" if prefix else name, depth + 1)
+        out += _walk(schema, sub, f"{prefix}.{name}" if prefix else name, depth + 1)
     return out
 
 
@@ -43,9 +44,11 @@ def _allowed(operation: dict, parameter: str) -> list[str]:
 def build(schema: dict) -> dict:
     comps = schema["components"]["schemas"]
     listing = schema["paths"]["/v4/computers-inventory"]["get"]
+    paths = _walk(schema, comps["ComputerInventoryV4"], "")
     return {
         "sections": comps["ComputerSectionV4"]["enum"],
-        "fields": _paths(schema, comps["ComputerInventoryV4"], ""),
+        "fields": [path for path, _ in paths],
+        "lists": [path for path, is_list in paths if is_list],
         "filter_fields": _allowed(listing, "filter"),
         "sort_fields": _allowed(listing, "sort"),
         "privilege": listing.get("x-required-privileges", []),

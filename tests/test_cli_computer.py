@@ -96,6 +96,15 @@ def test_filter_results_all_satisfy_it(jamfctl):
     assert all(version_tuple(v) < (14,) for v in versions), versions
 
 
+def test_filter_values_may_be_in_any_script(jamfctl):
+    """Names like "Café-Mac" or "Müller" are real: a non-ASCII value is sent, and the rest of the filter works."""
+    result = sandbox(jamfctl, "computer", "list", "--all", "--filter", 'general.name=="Café-Mac",general.name==IT-*',
+                     "-o", "json", "--fields", "general.name")
+    assert result.exit_code == 0, result.stderr
+    names = [c["general"]["name"] for c in as_json(result)]
+    assert names and all(name.startswith("IT-") for name in names)
+
+
 def test_filter_with_an_unknown_field_is_rejected_before_sending(jamfctl):
     """A filter on a field Jamf does not allow exits 2 with a message naming the field."""
     result = sandbox(jamfctl, "computer", "list", "--filter", "no.such.field==1")
@@ -216,6 +225,41 @@ def test_csv_without_fields_flattens_to_dot_paths(jamfctl):
     assert rows[0]["general.name"]
 
 
+def test_csv_columns_come_from_the_sections_not_the_first_computer(jamfctl):
+    """The header is id, udid, then every field of each fetched section in the catalogue's order, so a
+    field the first computer lacks (computer 1 has no purchasing.leaseDate, 14 has one) keeps its column."""
+    args = ("computer", "list", "-s", "PURCHASING", "--filter", "id=in=(1,14)")
+    computers = as_json(sandbox(jamfctl, *args, "-o", "json"))
+    assert "leaseDate" not in computers[0]["purchasing"] and computers[1]["purchasing"]["leaseDate"]
+    header, *rows = list(csv.reader(io.StringIO(sandbox(jamfctl, *args, "-o", "csv").stdout)))
+    assert header[:3] == ["id", "udid", "general.name"]
+    assert header.index("general.name") < header.index("hardware.serialNumber") < header.index("purchasing.leased")
+    cells = [dict(zip(header, row)) for row in rows]
+    assert [c["purchasing.leaseDate"] for c in cells] == ["", computers[1]["purchasing"]["leaseDate"]]
+    assert "security.firewallEnabled" not in header  # a section not fetched has no columns
+    assert json.loads(cells[0]["general.mdmCapable.capableUsers"]) == computers[0]["general"]["mdmCapable"]["capableUsers"]
+
+
+def test_csv_of_an_empty_listing_is_its_header(jamfctl):
+    """Nothing matched: -o csv still prints the header row (with --fields, exactly those paths)."""
+    result = sandbox(jamfctl, "computer", "list", "--filter", "id==99999", "-o", "csv")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0].startswith("id,udid,general.name,")
+    assert len(result.stdout.splitlines()) == 1
+    result = sandbox(jamfctl, "computer", "list", "--filter", "id==99999", "-o", "csv", "--fields", "id,general.name")
+    assert result.stdout == "id,general.name\n"
+
+
+def test_csv_flattens_a_selected_object_into_its_fields(jamfctl, first):
+    """--fields general.remoteManagement: in csv one column per field inside it; json keeps the object."""
+    args = ("computer", "list", "--limit", "1", "--fields", "id,general.remoteManagement")
+    header, row = list(csv.reader(io.StringIO(sandbox(jamfctl, *args, "-o", "csv").stdout)))
+    assert header == ["id", "general.remoteManagement.managed", "general.remoteManagement.managementUsername"]
+    assert row[:2] == [first["id"], "true" if first["general"]["remoteManagement"]["managed"] else "false"]
+    assert as_json(sandbox(jamfctl, *args, "-o", "json"))[0]["general"]["remoteManagement"] == \
+        first["general"]["remoteManagement"]
+
+
 def test_yaml_parses_to_the_same_data_as_json(jamfctl):
     """-o yaml is valid YAML holding the same computers as -o json."""
     args = ("computer", "list", "--limit", "3", "--fields", "id,general.name,hardware.serialNumber")
@@ -276,6 +320,47 @@ def test_show_table_is_readable_and_contains_the_serial(jamfctl, first):
     assert not result.stdout.lstrip().startswith("{")
 
 
+def test_show_title_uses_the_serial_it_was_found_by(jamfctl, first):
+    """show SERIAL --fields general.name: HARDWARE is not fetched, yet the title names the serial the user
+    gave (never "no serial"); found by --id, the title says only what is known."""
+    serial, name, computer_id = first["hardware"]["serialNumber"], first["general"]["name"], first["id"]
+    result = sandbox(jamfctl, "computer", "show", serial, "--fields", "general.name", "-o", "table")
+    assert result.stdout.splitlines()[0].strip() == f"{name} ({serial}, id {computer_id})"
+    result = sandbox(jamfctl, "computer", "show", "--id", computer_id, "--fields", "general.name", "-o", "table")
+    assert result.stdout.splitlines()[0].strip() == f"{name} (id {computer_id})"
+
+
+def test_show_title_is_one_line_however_narrow_the_fields(jamfctl, first):
+    """--fields id makes a 5-character-wide table; the title above it still reads on one line."""
+    serial = first["hardware"]["serialNumber"]
+    lines = sandbox(jamfctl, "computer", "show", serial, "--fields", "id", "-o", "table").stdout.splitlines()
+    assert lines[0].strip() == f"{first['general']['name']} ({serial}, id {first['id']})"
+    assert lines[1].split() == ["id", first["id"]]
+
+
+def duplicate_names(jamfctl) -> dict[str, list[str]]:
+    """Names the sandbox fleet gives to more than one computer, with their ids."""
+    fleet = as_json(sandbox(jamfctl, "computer", "list", "--all", "--fields", "id,general.name", "-o", "json"))
+    ids: dict[str, list[str]] = {}
+    for computer in fleet:
+        ids.setdefault(computer["general"]["name"], []).append(computer["id"])
+    return {name: found for name, found in ids.items() if len(found) > 1}
+
+
+def test_duplicate_name_lists_the_ids_and_marks_only_left_out_ones(jamfctl):
+    """show --name shared by two computers names both ids and no "..."; shared by more, "..." says some
+    ids were left out. Either way: exit 2, pointing at --id."""
+    names = duplicate_names(jamfctl)
+    two = next(name for name, found in names.items() if len(found) == 2)
+    more = next(name for name, found in names.items() if len(found) > 2)
+    result = sandbox(jamfctl, "computer", "show", "--name", two)
+    assert result.exit_code == 2
+    assert f"(ids {', '.join(names[two])}); use --id" in result.stderr
+    result = sandbox(jamfctl, "computer", "show", "--name", more)
+    assert result.exit_code == 2
+    assert f"(ids {', '.join(names[more][:2])}, ...); use --id" in result.stderr
+
+
 def test_unknown_serial_exits_4_with_a_plain_message(jamfctl):
     """A well-formed serial nobody has: exit 4, one plain line naming it, nothing on stdout."""
     result = sandbox(jamfctl, "computer", "show", "C02NOTHERE01", "-o", "table")
@@ -333,6 +418,25 @@ def test_json_errors_end_with_a_json_line(jamfctl):
         assert set(payload) == {"error", "message", "exit_code"}
         assert payload["exit_code"] == code
         assert payload["error"] and payload["message"]
+
+
+def test_usage_errors_also_end_with_a_json_line_with_o_json(jamfctl):
+    """An unknown option or a missing value is a usage error (exit 2): with -o json it gets the JSON line too."""
+    for args in (("computer", "list", "--bogus"), ("computer", "list", "--limit")):
+        result = sandbox(jamfctl, *args[:2], "-o", "json", *args[2:])
+        assert result.exit_code == 2
+        # In a real process the JSON line comes last, after Typer's message; here the two streams are joined.
+        (line,) = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+        assert line["error"] == "usage" and line["exit_code"] == 2 and line["message"]
+
+
+def test_piped_output_without_o_reports_errors_as_json(jamfctl):
+    """Piped, the format defaults to json, so an argument the command refuses is reported as JSON as well."""
+    for args in (("computer", "list", "--filter", "foo==1"), ("computer", "list", "-n", "0"),
+                 ("computer", "show", "x!")):
+        result = sandbox(jamfctl, *args)  # the test's stdout is not a terminal: a pipe
+        assert result.exit_code == 2
+        assert last_json_line(result.stderr)["error"] == "invalid_input"
 
 
 def test_table_errors_have_no_json_line(jamfctl):

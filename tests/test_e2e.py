@@ -368,3 +368,60 @@ def test_reader_leaving_early_is_not_an_error(run, fmt):
     assert_no_traceback(err)
     assert "BrokenPipe" not in err and "Exception ignored" not in err
     assert code == 0, err
+
+
+# --- terminals ------------------------------------------------------------------------------------------
+def on_terminal(run, *args: str, columns: int = 80) -> str:
+    """What jamfctl prints with stdout on a pseudo-terminal `columns` wide (stderr piped, so no progress)."""
+    import pty
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([str(JAMFCTL), *args], stdout=follower, stderr=subprocess.PIPE,
+                            env=run.env | {"COLUMNS": str(columns)})
+    os.close(follower)
+    chunks = []
+    try:
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the program closed the terminal
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        assert proc.wait(timeout=30) == 0, proc.stderr.read().decode()
+    finally:
+        os.close(leader)
+        proc.stderr.close()
+    return b"".join(chunks).decode()
+
+
+@pytest.mark.parametrize("fields", [None, "id,udid,general.name,hardware.serialNumber,hardware.model"])
+def test_serials_and_ids_never_wrap_on_an_80_column_terminal(run, fields):
+    """`computer list` on an 80-column terminal: each serial (and id, udid) is whole on one line, so copying
+    it gives the real one; the other columns wrap instead."""
+    selection = ("--fields", fields) if fields else ()
+    args = ("-p", "sandbox", "computer", "list", "-n", "5", *selection)
+    computers = json.loads(run(*args, "-o", "json").stdout)
+    lines = on_terminal(run, *args).splitlines()
+    assert all(len(re.sub(r"\x1b\[[0-9;]*m", "", line)) <= 80 for line in lines)
+    for computer in computers:
+        assert any(computer["hardware"]["serialNumber"] in line for line in lines), computer
+        if fields:
+            assert any(computer["udid"] in line for line in lines), computer
+
+
+# --- encodings ------------------------------------------------------------------------------------------
+def test_a_stdout_that_cannot_hold_unicode_gets_escaped_json_or_a_plain_error(run):
+    """PYTHONIOENCODING=ascii (an old console): JSON escapes "Müller" and parses the same; a table cannot hold
+    it, so that is a plain error naming the fix, not "unexpected error" or a traceback."""
+    args = ("-p", "sandbox", "computer", "show", "--id", "52", "--fields", "userAndLocation.realname")
+    utf8 = json.loads(run(*args, "-o", "json").stdout)
+    assert not utf8["userAndLocation"]["realname"].isascii()  # the sandbox's computer 52 has a non-ASCII name
+    escaped = run(*args, "-o", "json", env={"PYTHONIOENCODING": "ascii"})
+    assert escaped.returncode == 0, escaped.stderr
+    assert escaped.stdout.isascii() and json.loads(escaped.stdout) == utf8
+    table = run(*args, "-o", "table", env={"PYTHONIOENCODING": "ascii"})
+    assert table.returncode == 1
+    assert "PYTHONIOENCODING=utf-8" in table.stderr
+    assert_no_traceback(table.stderr)

@@ -126,6 +126,14 @@ def test_select_does_not_change_the_record():
     assert record == {"accounts": [{"uid": 501}], "general": {"name": "Mac"}}
 
 
+def test_get_path_through_a_list_gives_each_items_value():
+    """A dot path through a list reads the field from every item, as `select` does."""
+    record = {"disks": [{"serial": "A"}, {"serial": "B"}, {}], "general": {"name": "Mac"}}
+    assert output.get_path(record, "disks.serial") == ["A", "B", None]
+    assert output.get_path(record, "general.name") == "Mac"
+    assert output.get_path(record, "general.name.first") is None
+
+
 def test_flatten_makes_dot_path_columns_and_keeps_lists_whole():
     """CSV needs one flat row: nested dicts become dot paths, lists stay one cell."""
     assert output.flatten({"a": {"b": 1, "c": {"d": None}}, "e": [1, 2], "f": {}}) == {
@@ -202,7 +210,7 @@ def test_csv_has_a_header_and_one_row_per_record_with_fields():
 
 
 def test_csv_without_fields_uses_flattened_columns():
-    """Without --fields the first record's dot paths are the header."""
+    """Given no columns and no --fields (generic use), the first record's dot paths are the header."""
     rows = list(csv.DictReader(io.StringIO(render_many("csv", MACS))))
     assert [r["general.name"] for r in rows] == ["Mac-One", "Mac-Two"]
     assert json.loads(rows[0]["localAdminAccounts"]) == [{"username": "admin", "password": REDACTED}]
@@ -217,6 +225,54 @@ def test_csv_quotes_commas_and_newlines():
     """A name with a comma or newline stays in one cell."""
     text = render_many("csv", [{"name": 'a,b "c"\nd'}])
     assert list(csv.reader(io.StringIO(text))) == [["name"], ['a,b "c"\nd']]
+
+
+LEASES = [{"id": "1", "purchasing": {"leased": False}},
+          {"id": "14", "purchasing": {"leased": True, "leaseDate": "2026-08-30"}, "tags": ["a", "b"]}]
+
+
+def test_csv_columns_given_up_front_hold_fields_only_later_records_have():
+    """The command names the columns before the first record: a field only a later record carries
+    still has its column, and a record lacking a field gets an empty cell."""
+    text = render_many("csv", LEASES, csv_columns=["id", "purchasing.leased", "purchasing.leaseDate", "tags"])
+    assert list(csv.reader(io.StringIO(text))) == [
+        ["id", "purchasing.leased", "purchasing.leaseDate", "tags"],
+        ["1", "false", "", ""],
+        ["14", "true", "2026-08-30", '["a", "b"]'],
+    ]
+
+
+def test_csv_with_up_front_columns_and_no_records_is_the_header():
+    """An empty listing is still a header line, so a script sees the columns (not an empty file)."""
+    assert render_many("csv", [], csv_columns=["id", "general.name"]) == "id,general.name\n"
+
+
+def test_csv_with_up_front_columns_writes_nothing_when_the_first_page_fails():
+    """The header goes out with the first row: a listing that fails at once leaves stdout empty."""
+
+    def records():
+        raise RuntimeError("page 1 failed")
+        yield
+
+    out = io.StringIO()
+    with pytest.raises(RuntimeError):
+        Renderer(out, "csv", csv_columns=["id"]).many(records())
+    assert out.getvalue() == ""
+
+
+def test_csv_column_through_a_list_holds_each_items_value():
+    """`storage.disks.serialNumber`: a list stays one cell, here the serial of every disk, as JSON."""
+    record = {"id": "1", "storage": {"disks": [{"serialNumber": "D1"}, {"serialNumber": "D2", "model": "x"}]}}
+    text = render_one("csv", record, fields=["id", "storage.disks.serialNumber"])
+    assert list(csv.reader(io.StringIO(text))) == [["id", "storage.disks.serialNumber"], ["1", '["D1", "D2"]']]
+
+
+def test_csv_of_one_record_adds_the_fields_the_columns_do_not_name():
+    """show -o csv: nothing follows the one row, so its other non-null fields get columns after the
+    named ones (fields newer than the catalogue are not lost); null ones add nothing."""
+    record = {"id": "1", "general": {"name": "Mac", "newField": "x"}, "purchasing": None}
+    rows = list(csv.reader(io.StringIO(render_one("csv", record, csv_columns=["id", "general.name"]))))
+    assert rows == [["id", "general.name", "general.newField"], ["1", "Mac", "x"]]
 
 
 @pytest.mark.parametrize("records", [[], MACS[:1], MACS])
@@ -248,6 +304,29 @@ def test_details_table_groups_fields_by_section():
     assert any(line.split() == ["name", "Mac-One"] for line in lines)
     assert any(line.split() == ["recoveryLockEnabled", "yes"] for line in lines)
     assert lines.index("general") < lines.index("security")
+
+
+def test_unwrapped_columns_stay_whole_on_a_narrow_terminal():
+    """On 80 columns a serial never wraps (a copied `FVF43RJL137` would be the wrong Mac): the other
+    columns give way."""
+    mac = {"general": {"name": "Jennifer's MacBook Pro"}, "hardware": {"serialNumber": "FVF43RJL137L",
+           "model": "MacBook Pro (14-inch, M3, Nov 2023)"}, "os": "15.3.2", "seen": "2026-11-29T02:10:50Z",
+           "user": "jnguyen", "managed": True}
+    columns = [Column("Name", "general.name"), Column("Serial", "hardware.serialNumber", no_wrap=True),
+               Column("Model", "hardware.model"), Column("OS", "os"), Column("Last check-in", "seen"),
+               Column("Managed", "managed"), Column("User", "user")]
+    text = render_many("table", [mac] * 2, columns=columns, color=False, width=80)
+    assert all(len(line) <= 80 for line in text.splitlines())
+    assert sum("FVF43RJL137L" in line for line in text.splitlines()) == 2
+
+
+def test_details_title_is_its_own_unwrapped_line():
+    """show as a table: the title is one line above the fields, however narrow the fields are."""
+    out = io.StringIO()
+    Renderer(out, "table", color=False, width=80).one({"id": "1"}, title="IT-MBP-0001 (FVF43RJL137L, id 1)")
+    lines = [line.rstrip() for line in out.getvalue().splitlines()]
+    assert lines[0] == "IT-MBP-0001 (FVF43RJL137L, id 1)"
+    assert lines[1].split() == ["id", "1"]
 
 
 def test_empty_table_says_no_results():

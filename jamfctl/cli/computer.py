@@ -29,12 +29,12 @@ def _fields(fields: str | None) -> list[str] | None:
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    filter: Annotated[Optional[str], typer.Option("--filter", help="RSQL filter, e.g. 'operatingSystem.version=lt=14'.")] = None,
-    name: Annotated[Optional[str], typer.Option("--name", help="Computer name; * matches anything, e.g. 'ENG-*'.")] = None,
+    filter: Annotated[Optional[str], typer.Option("--filter", metavar="RSQL", help="RSQL filter, e.g. 'operatingSystem.version=lt=14'.")] = None,
+    name: Annotated[Optional[str], typer.Option("--name", metavar="GLOB", help="Computer name; * matches anything, e.g. 'ENG-*'.")] = None,
     section: SectionOpt = None,
-    sort: Annotated[Optional[str], typer.Option("--sort", help="FIELD:asc|desc, e.g. general.name:asc.")] = None,
+    sort: Annotated[Optional[str], typer.Option("--sort", metavar="FIELD:DIR", help="FIELD:asc|desc, e.g. general.name:asc.")] = None,
     limit: Annotated[Optional[str], typer.Option("--limit", "-n", metavar="N", help=f"At most N computers (default {DEFAULT_LIMIT}).")] = None,
-    all_: Annotated[bool, typer.Option("--all", "-a", help="Every computer (pages through the whole inventory).")] = False,
+    all_: Annotated[bool, typer.Option("--all", "-a", metavar="", help="Every computer (pages through the whole inventory).")] = False,
     output: OutputOpt = None,
     fields: FieldsOpt = None,
 ) -> None:
@@ -59,7 +59,8 @@ def list_(
     sort_by = validate.sort_spec(sort, cat["sort_fields"]) if sort is not None else None  # --sort '' is an error
     selected = _fields(fields)
     sections = computers.sections_for(computers.parse_sections(section), selected, computers.LIST_SECTIONS)
-    render = renderer(app_ctx, output, selected, columns=computers.DEFAULT_COLUMNS)
+    render = renderer(app_ctx, output, selected, columns=computers.table_columns(selected),
+                      csv_columns=computers.csv_columns(sections, selected))
 
     client = app_ctx.client()
     with _progress(app_ctx) as on_progress:
@@ -75,9 +76,9 @@ def list_(
 @app.command("show")
 def show(
     ctx: typer.Context,
-    serial: Annotated[Optional[str], typer.Argument(help="Serial number, e.g. C02XK1JMJG5H.", show_default=False)] = None,
-    id_: Annotated[Optional[str], typer.Option("--id", help="Jamf computer id instead of a serial.")] = None,
-    name: Annotated[Optional[str], typer.Option("--name", help="Exact computer name instead of a serial.")] = None,
+    serial: Annotated[Optional[str], typer.Argument(metavar="SERIAL", help="Serial number, e.g. C02XK1JMJG5H.", show_default=False)] = None,
+    id_: Annotated[Optional[str], typer.Option("--id", metavar="ID", help="Jamf computer id instead of a serial.")] = None,
+    name: Annotated[Optional[str], typer.Option("--name", metavar="NAME", help="Exact computer name instead of a serial.")] = None,
     section: SectionOpt = None,
     output: OutputOpt = None,
     fields: FieldsOpt = None,
@@ -98,7 +99,7 @@ def show(
         raise UsageError("give exactly one of SERIAL, --id ID or --name NAME")
     selected = _fields(fields)
     sections = computers.sections_for(computers.parse_sections(section), selected, SHOW_SECTIONS)
-    render = renderer(app_ctx, output, selected)
+    render = renderer(app_ctx, output, selected, csv_columns=computers.csv_columns(sections, selected))
     if serial is not None:
         key = validate.serial(serial)
         lookup = lambda client: computers.by_serial(client, key, sections)  # noqa: E731
@@ -109,10 +110,16 @@ def show(
         key_name = validate.name(name, "--name")
         lookup = lambda client: computers.by_name(client, key_name, sections)  # noqa: E731
     computer = lookup(app_ctx.client())
-    title = None
-    if computer.general and computer.general.name:
-        title = f"{computer.general.name} ({computer.serial or 'no serial'}, id {computer.id})"
-    render.one(computer.to_dict(), title=title)
+    render.one(computer.to_dict(), title=_title(computer, key if serial is not None else None))
+
+
+def _title(computer, serial_given: str | None) -> str | None:
+    """The table title, `Name (serial, id N)`, from what is known: the serial the user gave stands in when
+    HARDWARE was not fetched, and "no serial" is said only when the hardware section came without one."""
+    if not (computer.general and computer.general.name):
+        return None
+    serial = computer.serial or serial_given or ("no serial" if computer.hardware else None)
+    return f"{computer.general.name} ({f'{serial}, ' if serial else ''}id {computer.id})"
 
 
 class _NoProgress:
@@ -129,4 +136,4 @@ def _progress(app_ctx):
         return _NoProgress()
     from jamfctl.cli.progress import PagingProgress
 
-    return PagingProgress(app_ctx.stderr, sandbox=app_ctx.is_sandbox)
+    return PagingProgress(app_ctx.stderr, sandbox=app_ctx.is_sandbox, color=app_ctx.color)

@@ -18,13 +18,15 @@ LIST_PATH = "/api/v4/computers-inventory"
 LIST_SECTIONS = ("GENERAL", "HARDWARE", "OPERATING_SYSTEM", "USER_AND_LOCATION")
 DEFAULT_COLUMNS = [
     Column("Name", "general.name"),
-    Column("Serial", "hardware.serialNumber"),
+    Column("Serial", "hardware.serialNumber", no_wrap=True),
     Column("Model", "hardware.model"),
     Column("OS", "operatingSystem.version"),
     Column("Last check-in", "general.lastContact"),
     Column("Managed", "general.remoteManagement.managed"),
     Column("User", "userAndLocation.username"),
 ]
+# Identifiers people copy from a table: never wrapped, or a copied serial would be wrong.
+UNWRAPPED = frozenset({"id", "udid", "hardware.serialNumber"})
 # Stable order across pages (Jamf's default, general.name, ties between equal names).
 DEFAULT_SORT = "id:asc"
 
@@ -64,6 +66,41 @@ def sections_for(requested: list[str], fields: list[str] | None, default: tuple[
     if not wanted:
         wanted = list(default) if not fields else ["GENERAL"]
     return wanted
+
+
+def table_columns(fields: list[str] | None) -> list[Column]:
+    """The list table: the default columns, or one per --fields path (headed by the path)."""
+    if not fields:
+        return DEFAULT_COLUMNS
+    return [Column(path, path, no_wrap=path in UNWRAPPED) for path in fields]
+
+
+def csv_columns(sections: list[str], fields: list[str] | None) -> list[str]:
+    """CSV columns known before the first record (the output is streamed): the leaf paths of --fields,
+    else id, udid and every field of each fetched section, in the catalogue's order."""
+    keys = {section_of(path): path for path in catalogue()["fields"] if "." not in path and section_of(path)}
+    roots = fields or ["id", "udid", *(keys[s] for s in sections if s in keys)]
+    return list(dict.fromkeys(column for root in roots for column in _leaves(root)))
+
+
+def _leaves(root: str) -> list[str]:
+    """The catalogue's leaf paths at or under root. A list is one column (its items one JSON cell), so a
+    path at or inside a list stays as it is."""
+    lists = set(catalogue()["lists"])
+    parts = root.split(".")
+    if any(".".join(parts[:end]) in lists for end in range(1, len(parts) + 1)):
+        return [root]
+    return [path for path in _flat_paths() if path == root or path.startswith(root + ".")] or [root]
+
+
+@lru_cache(maxsize=1)
+def _flat_paths() -> tuple[str, ...]:
+    """Catalogue paths that are CSV columns: lists, and leaves not inside a list."""
+    fields, lists = catalogue()["fields"], catalogue()["lists"]
+    parents = {path.rsplit(".", 1)[0] for path in fields if "." in path}
+    inside_a_list = tuple(f"{path}." for path in lists)
+    return tuple(path for path in fields
+                 if not path.startswith(inside_a_list) and (path in lists or path not in parents))
 
 
 def _section_params(sections: list[str]) -> list[tuple[str, str]]:
@@ -123,7 +160,9 @@ def _one(client: JamfClient, rsql: str, sections: list[str], what: str) -> Compu
         raise NotFoundError(f"no computer with {what} in {client.label}")
     if len(results) > 1:
         ids = ", ".join(str(r.get("id")) for r in results)
-        raise UsageError(f"more than one computer has {what} (ids {ids}, ...); use --id")
+        total = page.get("totalCount")
+        more = ", ..." if isinstance(total, int) and total > len(results) else ""  # only when ids were left out
+        raise UsageError(f"more than one computer has {what} (ids {ids}{more}); use --id")
     return _inventory(client, results[0])
 
 
