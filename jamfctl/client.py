@@ -26,6 +26,7 @@ from jamfctl.errors import (
     ForbiddenError,
     NetworkError,
     NotFoundError,
+    RejectedError,
     ServerError,
     UnavailableError,
     UsageError,
@@ -47,6 +48,7 @@ class RetryPolicy:
     broken_attempts: int = 8  # connection reset / dropped mid-response
     connect_attempts: int = 3  # nothing listening: fail fast
     timeout_attempts: int = 2  # each one already waited a full timeout
+    total_attempts: int = 8  # whatever mix of failures: no request is tried more often than this
     base_delay: float = 0.25
     max_delay: float = 8.0
     max_retry_after: float = 60.0
@@ -293,7 +295,8 @@ class JamfClient:
             retries = sum(failures.values())
             wait = max(wait, policy.backoff(retries))
             over_budget = time.monotonic() - started + wait > policy.total_budget
-            if not (idempotent or kind == "connect") or failures[kind] >= limit or over_budget:
+            out_of_attempts = failures[kind] >= limit or retries >= policy.total_attempts
+            if not (idempotent or kind == "connect") or out_of_attempts or over_budget:
                 if isinstance(error, httpx.Response):
                     return error  # mapped to an exit code by _raise_for_status
                 raise error
@@ -320,7 +323,7 @@ class JamfClient:
                 f"{self.label} is rate limiting or unavailable ({status}) after retries; try again later"
             )
         if 400 <= status < 500:
-            raise UsageError(f"{self.label} rejected the request ({status}){detail}")
+            raise RejectedError(f"{self.label} rejected the request ({status}){detail}; check the command's arguments")
         retried = " after retries" if status in RETRY_STATUSES else ""
         raise ServerError(f"{self.label} failed with HTTP {status} for {method} {path}{retried}; try again later")
 

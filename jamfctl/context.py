@@ -59,6 +59,7 @@ class AppContext:
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
     keychain: Keychain | None = None
     output_format: str | None = None  # set once a command has chosen its format (errors follow it)
+    max_connections: int = 5  # JAMFCTL_MAX_CONNECTIONS lowers it; nothing raises it past Jamf's 5
     usage_error: dict | None = None  # a usage error's JSON line, written after Typer's own message
     _client: JamfClient | None = None
     _credentials: Credentials | None = None
@@ -138,8 +139,9 @@ class AppContext:
             from jamfctl.sandbox.transport import SandboxTransport
 
             transport = SandboxTransport(SandboxApp(SandboxConfig()))
-            return JamfClient(url, timeout=self.timeout, transport=transport, label="the sandbox")
-        return JamfClient(url, timeout=self.timeout, ca_bundle=self.ca_bundle)
+            return JamfClient(url, timeout=self.timeout, transport=transport, label="the sandbox",
+                              max_connections=self.max_connections)
+        return JamfClient(url, timeout=self.timeout, ca_bundle=self.ca_bundle, max_connections=self.max_connections)
 
     def client(self) -> JamfClient:
         """The one client of this invocation, authenticated through the token provider."""

@@ -81,6 +81,14 @@ class ServerError(JamfctlError):
     kind = "server"
 
 
+class RejectedError(JamfctlError):
+    """The server refused the request as sent (a 4xx other than 401/403/404/429). Exit 1, not 2: the
+    request went out, and 2 promises that nothing was sent."""
+
+    exit_code = ExitCode.ERROR
+    kind = "rejected"
+
+
 class Interrupted(JamfctlError):
     exit_code = ExitCode.INTERRUPTED
     kind = "interrupted"

@@ -123,6 +123,15 @@ def timeout(value: float | str) -> float:
     return value
 
 
+def max_connections(value: str) -> int:
+    """JAMFCTL_MAX_CONNECTIONS: 1 to 5. Jamf asks API clients for at most 5 at once; lower is allowed."""
+    text = _number_text(value, r"[0-9]{1,2}")
+    if text is None or not 1 <= int(text) <= 5:
+        raise ValidationError(f"invalid JAMFCTL_MAX_CONNECTIONS {shown(value)}: expected 1 to 5 "
+                              "(Jamf asks for at most 5 connections at once)")
+    return int(text)
+
+
 def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -163,6 +172,12 @@ def url(value: str, what: str = "Jamf Pro URL") -> str:
     path = parts.path.rstrip("/")
     if path and not re.fullmatch(r"(/[A-Za-z0-9._~-]+)+", path) or ".." in path:
         raise ValidationError(f"invalid {what} {shown(text)}: unexpected path {shown(path)}")
+    # An API path pasted from the docs (…/api, …/api/v1/…, …/JSSResource) would be doubled on every request.
+    api = re.search(r"/(?:api|uapi|JSSResource)(?:/|$)", path + "/", re.IGNORECASE)
+    if api:
+        base = f"{parts.scheme}://{parts.netloc.lower()}{path[:api.start()]}"
+        raise ValidationError(f"invalid {what} {shown(text)}: give the server's address without the API path, "
+                              f"e.g. {shown(base)}")
     netloc = parts.netloc.lower()
     return f"{parts.scheme}://{netloc}{path}"
 

@@ -26,7 +26,8 @@ if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
 CREDENTIAL_VARS = ("JAMF_URL", "JAMF_CLIENT_ID", "JAMF_CLIENT_SECRET", "JAMFCTL_PROFILE", "JAMFCTL_TIMEOUT",
-                   "JAMFCTL_DEBUG", "JAMFCTL_CA_BUNDLE", "NO_COLOR", "PYTHON_KEYRING_BACKEND")
+                   "JAMFCTL_DEBUG", "JAMFCTL_CA_BUNDLE", "JAMFCTL_MAX_CONNECTIONS", "NO_COLOR",
+                   "PYTHON_KEYRING_BACKEND")
 
 
 @pytest.fixture(autouse=True)

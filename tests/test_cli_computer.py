@@ -498,3 +498,54 @@ def test_cli_runner_sandbox_list():
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert len(data) == 3 and all(SERIAL_RE.match(c["hardware"]["serialNumber"]) for c in data)
+
+
+@pytest.fixture
+def peak_concurrency(monkeypatch):
+    """Pages of 50 (ten for the sandbox's 500 computers), each answered after 20 ms; returns a dict whose
+    "peak" is the most requests the sandbox was answering at once."""
+    import threading
+    import time as time_module
+
+    from jamfctl import client as client_module
+    from jamfctl.sandbox.app import SandboxApp
+
+    monkeypatch.setattr(client_module, "MAX_PAGE_SIZE", 50)
+    state, lock, real_handle = {"now": 0, "peak": 0}, threading.Lock(), SandboxApp.handle
+
+    def handle(self, *args):
+        with lock:
+            state["now"] += 1
+            state["peak"] = max(state["peak"], state["now"])
+        try:
+            time_module.sleep(0.02)
+            return real_handle(self, *args)
+        finally:
+            with lock:
+                state["now"] -= 1
+
+    monkeypatch.setattr(SandboxApp, "handle", handle)
+    return state
+
+
+@pytest.mark.parametrize("setting, most", [(None, 5), ("1", 1), ("3", 3)])
+def test_jamfctl_max_connections_lowers_concurrency(jamfctl, monkeypatch, peak_concurrency, setting, most):
+    """At most 5 requests at once (Jamf's guidance); JAMFCTL_MAX_CONNECTIONS lowers that, and the listing
+    is the same."""
+    if setting:
+        monkeypatch.setenv("JAMFCTL_MAX_CONNECTIONS", setting)
+    result = sandbox(jamfctl, "computer", "list", "--all", "-o", "json", "--fields", "id")
+    assert result.exit_code == 0, result.stderr
+    ids = [c["id"] for c in as_json(result)]
+    assert len(set(ids)) == len(ids) == FLEET_SIZE and ids == sorted(ids, key=int)
+    assert peak_concurrency["peak"] <= most
+    assert peak_concurrency["peak"] == most or most == 5 and peak_concurrency["peak"] > 1
+
+
+@pytest.mark.parametrize("bad", ["0", "6", "50", "-1", "two", "1.5", "５"])
+def test_jamfctl_max_connections_cannot_raise_concurrency_or_be_nonsense(jamfctl, monkeypatch, bad):
+    """Outside 1..5 is an error (exit 2) before anything is sent: nothing raises concurrency past 5."""
+    monkeypatch.setenv("JAMFCTL_MAX_CONNECTIONS", bad)
+    result = sandbox(jamfctl, "computer", "list", "-o", "json")
+    assert result.exit_code == 2 and "JAMFCTL_MAX_CONNECTIONS" in result.stderr
+    assert result.stdout == ""

@@ -20,6 +20,7 @@ from jamfctl.errors import (
     ForbiddenError,
     NetworkError,
     NotFoundError,
+    RejectedError,
     ServerError,
     UnavailableError,
     UsageError,
@@ -371,13 +372,25 @@ def test_500_is_a_server_error_and_not_retried(make_client):
     assert len(server.api_requests) == 1
 
 
-def test_other_4xx_is_a_usage_error_with_the_jamf_description(make_client):
-    """400 means the request was wrong: exit 2 with the server's reason."""
+def test_other_4xx_is_a_rejection_with_the_jamf_description(make_client):
+    """400 means the server refused the request as sent: exit 1 with the server's reason (not 2, which
+    promises that nothing was sent), and no retry."""
     server = FakeJamf(api=sequence(jamf_error(400, "Invalid filter field", code="INVALID_FIELD")))
-    with pytest.raises(UsageError) as info:
+    with pytest.raises(RejectedError) as info:
         make_client(server).get_json(INVENTORY)
-    assert info.value.exit_code == 2
+    assert info.value.exit_code == 1 and info.value.kind == "rejected"
     assert "INVALID_FIELD: Invalid filter field" in info.value.message
+    assert len(server.api_requests) == 1
+
+
+def test_mixed_failures_share_one_bound_on_attempts(make_client):
+    """Each failure kind has its own bound, and all kinds together share one: 503s then resets then 503s
+    cannot add up past total_attempts."""
+    steps = [503, 503, 503, httpx.ReadError, httpx.ReadError, httpx.ReadError, 503, httpx.ReadError, 503, 503]
+    server = FakeJamf(api=sequence(*steps, 200))
+    with pytest.raises((UnavailableError, NetworkError)):
+        make_client(server).get_json(INVENTORY)
+    assert len(server.api_requests) == FAST.total_attempts == 8
 
 
 def test_redirect_is_a_server_error_pointing_at_the_url(make_client):

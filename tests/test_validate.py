@@ -204,6 +204,32 @@ def test_url_with_credentials_is_rejected_without_echoing_the_password(given):
     assert "password" in info.value.message
 
 
+@pytest.mark.parametrize("given, base", [
+    ("https://x.jamfcloud.com/api", "https://x.jamfcloud.com"),
+    ("https://x.jamfcloud.com/api/v1/jamf-pro-version", "https://x.jamfcloud.com"),
+    ("https://jss.example.com:8443/JSSResource/", "https://jss.example.com:8443"),
+    ("https://example.com/jss/uapi", "https://example.com/jss"),
+])
+def test_url_with_an_api_path_is_refused_naming_the_base_url(given, base):
+    """A URL copied from the API docs would double the path on every request: say which base URL to use."""
+    with pytest.raises(ValidationError) as info:
+        validate.url(given)
+    assert "without the API path" in info.value.message and base in info.value.message
+
+
+def test_url_keeps_a_context_path_that_is_not_an_api_path():
+    """On-premises servers may live under a path (e.g. /jss); /apis is just a name."""
+    assert validate.url("https://example.com/jss/") == "https://example.com/jss"
+    assert validate.url("https://example.com/apis") == "https://example.com/apis"
+
+
+def test_max_connections_is_one_to_five():
+    assert [validate.max_connections(v) for v in ("1", "5", " 3 ")] == [1, 5, 3]
+    for bad in ("0", "6", "", "1e0", "５", "-2"):
+        with pytest.raises(ValidationError, match="at most 5"):
+            validate.max_connections(bad)
+
+
 def test_url_message_names_the_setting():
     """The caller says which setting was wrong (JAMF_URL, --url...)."""
     with pytest.raises(ValidationError, match="JAMF_URL"):

@@ -84,6 +84,8 @@ def root(
     ctx.obj = app_ctx
     app_ctx.profile = validate.profile_name(profile) if profile is not None else None  # -p "" is an error
     app_ctx.timeout = validate.timeout(timeout)
+    if os.environ.get("JAMFCTL_MAX_CONNECTIONS"):  # an environment setting only: rarely needed, never raised past 5
+        app_ctx.max_connections = validate.max_connections(os.environ["JAMFCTL_MAX_CONNECTIONS"])
     app_ctx.debug = debug
     app_ctx.color = not (no_color or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb")
     _typer_colour(app_ctx.color)

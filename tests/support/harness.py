@@ -107,7 +107,7 @@ class Harness:
 
         def make_client(ctx: AppContext, url: str, *, sandbox: bool = False) -> JamfClient:
             return JamfClient(url, timeout=ctx.timeout, transport=harness.transport_factory(), retry=harness.retry,
-                              label="the sandbox" if sandbox else "Jamf Pro")
+                              label="the sandbox" if sandbox else "Jamf Pro", max_connections=ctx.max_connections)
 
         self._monkeypatch.setattr(AppContext, "make_client", make_client)
 
