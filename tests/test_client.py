@@ -23,7 +23,6 @@ from jamfctl.errors import (
     RejectedError,
     ServerError,
     UnavailableError,
-    UsageError,
 )
 
 URL = "https://acme.jamfcloud.com"
