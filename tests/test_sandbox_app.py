@@ -284,3 +284,220 @@ def test_transport_applies_latency():
         started = time.perf_counter()
         c.get("/api/v1/jamf-pro-version")
         assert time.perf_counter() - started >= 0.15
+
+
+# --- wildcards on typed fields, nesting, unexpected errors ---
+@pytest.mark.parametrize("field, pattern, served", [
+    ("operatingSystem.version", "14*", lambda r: r["operatingSystem"]["version"].startswith("14")),
+    ("operatingSystem.version", "14.7.*", lambda r: r["operatingSystem"]["version"].startswith("14.7.")),
+    ("general.jamfBinaryVersion", "11*", lambda r: r["general"]["jamfBinaryVersion"].startswith("11")),
+    ("general.jamfBinaryVersion", "*-t1780072496315", lambda r: r["general"]["jamfBinaryVersion"].endswith("-t1780072496315")),
+    ("general.lastContact", "2026-11-2*", lambda r: r["general"]["lastContact"].startswith("2026-11-2")),
+    ("id", "12*", lambda r: r["id"].startswith("12")),
+])
+def test_wildcards_on_version_date_and_number_fields(client, field, pattern, served):
+    """`operatingSystem.version=="14*"` finds every 14.x: a `*` matches the field's value as the record serves it,
+    whatever the field's type (versions, dates and numbers as well as strings)."""
+    everything = client.get(INVENTORY, params={"section": ["GENERAL", "OPERATING_SYSTEM"], "page-size": 2000, "page": 0}).json()["results"]
+    everything += client.get(INVENTORY, params={"section": ["GENERAL", "OPERATING_SYSTEM"], "page-size": 2000, "page": 1}).json()["results"]
+    expected = {r["id"] for r in everything if served(r)}
+    assert expected  # "11*" is every computer (all binaries are 11.x); the others are a part of the fleet
+    body = client.get(INVENTORY, params={"filter": f'{field}=="{pattern}"', "page-size": 2000}).json()
+    assert body["totalCount"] == len(expected) and {r["id"] for r in body["results"]} <= expected
+    negated = client.get(INVENTORY, params={"filter": f'{field}!="{pattern}"', "page-size": 1}).json()
+    assert negated["totalCount"] == 2500 - len(expected)
+
+
+def test_text_a_wildcard_matches_is_what_the_record_serves(app):
+    """The resolver's text form of every filterable field equals the served value, so a glob written against what
+    `computer show` prints matches (fast paths that skip building sections must not drift from the record)."""
+    from jamfctl.sandbox.query import FILTER_FIELDS, RECORD_PATH
+    from jamfctl.sandbox.rsql import STRING
+
+    for computer in app.fleet.computers[:60]:
+        record = app.fleet.detail(computer.id)
+        for name, kind in FILTER_FIELDS.items():
+            spec = app.resolver.filter_spec(name)
+            text = spec.getter(computer) if kind == STRING else spec.text(computer)
+            value: object = record
+            for key in RECORD_PATH.get(name, name).split("."):
+                value = value.get(key) if isinstance(value, dict) else None
+            if isinstance(value, bool):
+                value = "true" if value else "false"
+            expected = None if value is None or (value == "" and kind != STRING) else str(value)
+            assert text == expected, (name, computer.id)
+
+
+@pytest.mark.parametrize("filter_text", ['operatingSystem.version=gt="14*"', "id=le=1*", 'general.name=ge="a*"',
+                                         "general.lastContact=lt=2026-*"])
+def test_wildcard_in_a_comparison_is_a_400(client, filter_text):
+    """A `*` in an =lt=/=le=/=gt=/=ge= value is a 400 INVALID_RSQL_FILTER saying so, not an empty result."""
+    response = client.get(INVENTORY, params={"filter": filter_text})
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["code"] == "INVALID_RSQL_FILTER" and "wildcard" in error["description"] and error["field"] == "filter"
+
+
+def test_deeply_nested_filter_is_a_400(client):
+    """400 parentheses deep is an INVALID_RSQL_FILTER in Jamf's error shape, not a RecursionError."""
+    response = client.get(INVENTORY, params={"filter": "(" * 400 + "id==1" + ")" * 400})
+    assert response.status_code == 400
+    assert response.json()["errors"][0] == {"code": "INVALID_RSQL_FILTER", "description": response.json()["errors"][0]["description"],
+                                            "id": "0", "field": "filter"}
+    assert "nested" in response.json()["errors"][0]["description"]
+
+
+def test_an_unexpected_error_is_a_500_in_jamfs_shape(monkeypatch):
+    """A bug in a handler answers 500 with Jamf's error body (and says what went wrong to the server's log),
+    instead of escaping to the adapter, which would drop the connection."""
+    app = SandboxApp(SandboxConfig(computers=5))
+
+    def broken(*args, **kwargs):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    with make_client(app) as c:
+        monkeypatch.setattr(app, "_inventory_list", broken)
+        response = c.get(INVENTORY)
+        assert response.status_code == 500
+        assert response.json() == {"httpStatus": 500, "errors": [
+            {"code": "INTERNAL_SERVER_ERROR", "description": "Internal Server Error", "id": "0", "field": None}]}
+        assert c.get("/api/v1/jamf-pro-version").status_code == 200  # the app keeps serving
+    raw = app.handle("GET", INVENTORY, [], {}, b"")  # unauthenticated: the 401 comes before the broken handler
+    assert raw.status == 401 and raw.error is None
+    token = app.handle("POST", "/api/oauth/token", [], {}, "&".join(f"{k}={v}" for k, v in CREDENTIALS.items()).encode())
+    bearer = {"authorization": f"Bearer {json.loads(token.body)['access_token']}"}
+    assert app.handle("GET", INVENTORY, [], bearer, b"").error == "RecursionError: maximum recursion depth exceeded"
+
+
+# --- OAuth scope ---
+@pytest.mark.parametrize("scope, status, granted", [
+    (None, 200, "api-role:1"),  # no scope: every role the client has
+    ("", 200, "api-role:1"),
+    ("api-role:1", 200, "api-role:1"),
+    ("api-role:1 api-role:1", 200, "api-role:1"),
+    ("api-role:99", 400, None),
+    ("api-role:1 api-role:2", 400, None),  # one role too many is enough to refuse
+    ("API-ROLE:1", 400, None),  # RFC 6749 scope tokens are case-sensitive
+])
+def test_token_scope(app, scope, status, granted):
+    """`scope` (space-delimited API roles, OAuthTokenRequest) may narrow the token to roles the client has; asking for
+    a role it does not have is RFC 6749's 400 invalid_scope, not a token."""
+    form = CREDENTIALS if scope is None else {**CREDENTIALS, "scope": scope}
+    with make_client(app, login=False) as c:
+        response = c.post("/api/v1/oauth/token", data=form)
+    assert response.status_code == status
+    if granted:
+        assert response.json()["scope"] == granted
+    else:
+        assert response.json() == {"error": "invalid_scope", "error_description": "OAuth 2.0 Parameter: scope"}
+        assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_bad_client_is_refused_before_its_scope_is_looked_at(app):
+    """Client authentication comes first: wrong secret plus unknown scope is 401 invalid_client."""
+    with make_client(app, login=False) as c:
+        response = c.post("/api/oauth/token", data={**CREDENTIALS, "client_secret": "nope", "scope": "api-role:99"})
+    assert response.status_code == 401 and response.json()["error"] == "invalid_client"
+
+
+# --- strict integers ---
+@pytest.mark.parametrize("name, value", [
+    ("page-size", "1_0"), ("page-size", "2147483648"), ("page", "99999999999999999999"), ("page", "9" * 5000),
+    ("page", "+1"), ("page", " 1"), ("page", "1 "), ("page", "1.0"), ("page", "\u0661"), ("page-size", "0x10"),
+    ("page", ""), ("page", "-2147483649"),
+])
+def test_query_integers_are_parsed_strictly(client, name, value):
+    """page and page-size are Java ints on Jamf's side: ASCII digits only (Python's int() would also take '1_0',
+    ' 1', '+1' and Arabic-Indic digits) and within int32; anything else is a 400 naming the parameter."""
+    response = client.get(INVENTORY, params={name: value})
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["code"] == "INVALID_PARAMETER" and error["field"] == name and error["id"] == "0"
+
+
+def test_query_integers_at_the_int32_limit_are_fine(client):
+    """The largest int32 is still a page number (an empty page) and a page-size (capped at 2000)."""
+    assert client.get(INVENTORY, params={"page": "2147483647"}).json() == {"totalCount": 2500, "results": []}
+    assert len(client.get(INVENTORY, params={"page-size": "2147483647"}).json()["results"]) == 2000
+    assert client.get(INVENTORY, params={"page": "-1"}).json()["errors"][0]["description"] == "page must be at least 0"
+    leading_zeros = client.get(INVENTORY, params={"page": "0" * 30 + "1", "page-size": "0" * 30 + "5"}).json()
+    assert leading_zeros["results"] == client.get(INVENTORY, params={"page": 1, "page-size": 5}).json()["results"]
+
+
+@pytest.mark.parametrize("raw_id", ["\u0661", "+1", "1_0", " 1", "2147483648", "99999999999999999999", "-1", "9" * 5000])
+@pytest.mark.parametrize("path", ["{inv}/{id}", "{inv}/{id}/filevault", "{inv}/{id}/view-recovery-lock-password",
+                                  "{inv}/{id}/view-device-lock-pin", "/api/v4/computers-inventory-detail/{id}"])
+def test_path_ids_are_parsed_strictly(client, raw_id, path):
+    """A path id that is not an int32 of ASCII digits is no computer: 404 INVALID_ID, whichever view is asked for
+    (`/computers-inventory/١` used to answer computer 1)."""
+    response = client.get(path.format(inv=INVENTORY, id=raw_id))
+    assert response.status_code == 404
+    error = response.json()["errors"][0]
+    assert error["code"] == "INVALID_ID" and error["id"] == raw_id
+
+
+def test_error_id_is_the_requested_id(client):
+    """ApiErrorCause.id is the id of the object with the error: the requested id on a 404, "0" when there is none."""
+    missing = client.get(f"{INVENTORY}/99999").json()
+    assert missing == {"httpStatus": 404, "errors": [{"code": "INVALID_ID", "description": "Computer with id 99999 not found",
+                                                      "id": "99999", "field": "id"}]}
+    assert client.get("/api/v4/computers-inventory-detail/99999").json()["errors"][0]["id"] == "99999"
+    assert client.get(f"{INVENTORY}/99999/filevault").json()["errors"][0]["id"] == "99999"
+    assert client.get(INVENTORY, params={"filter": "nope==1"}).json()["errors"][0]["id"] == "0"
+
+
+# --- routing on the raw path ---
+@pytest.mark.parametrize("path", ["/api/v4/computers-inventory%2F1", "/api/v4/computers-inventory%2f1",
+                                  "/api/v4/computers-inventory/1%2Ffilevault", "/api%2Fv1%2Fjamf-pro-version"])
+def test_an_encoded_slash_never_makes_a_path_segment(client, path):
+    """Routing splits the raw path on '/' before decoding, and an encoded '/' is refused (400, as Tomcat under Jamf
+    does) rather than decoded into a new segment that reaches a computer."""
+    response = client.get(path)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == "INVALID_PATH" and "results" not in response.text
+
+
+def test_percent_encoded_characters_within_a_segment_still_route(client, app):
+    """Decoding happens per segment, so an encoded ordinary character is the same path (URL equivalence)."""
+    computer_id = app.fleet.ids[0]
+    encoded = "".join(f"%{ord(ch):02X}" for ch in str(computer_id))
+    assert client.get(f"{INVENTORY}/{encoded}").json()["id"] == str(computer_id)
+    assert client.get("/api/v1/jamf-pro-%76ersion").status_code == 200
+
+
+# --- FileVault inventory of all computers ---
+def test_filevault_list_pages_every_computer(client, app):
+    """GET /v4/computers-inventory/filevault (ComputerInventoryFileVaultSearchResults): every computer's FileVault
+    record, the same (fake) ones the per-id endpoint serves, in id order, paged by page/page-size with totalCount."""
+    first = client.get(f"{INVENTORY}/filevault", params={"page-size": 7})
+    assert first.status_code == 200
+    body = first.json()
+    assert body["totalCount"] == 2500 and [r["computerId"] for r in body["results"]] == [str(i) for i in app.fleet.ids[:7]]
+    assert body["results"][3] == client.get(f"{INVENTORY}/{app.fleet.ids[3]}/filevault").json()
+    assert len(client.get(f"{INVENTORY}/filevault").json()["results"]) == 100  # default page-size
+    last = client.get(f"{INVENTORY}/filevault", params={"page": 1, "page-size": 2000}).json()
+    assert len(last["results"]) == 500 and last["results"][-1]["computerId"] == str(app.fleet.ids[-1])
+    assert client.get(f"{INVENTORY}/filevault", params={"page-size": 5000}).json()["results"][1999]  # capped at 2000
+    bad = client.get(f"{INVENTORY}/filevault", params={"page": "x"})
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "page"
+
+
+# --- methods ---
+@pytest.mark.parametrize("method, path", [("POST", INVENTORY), ("DELETE", f"{INVENTORY}/1"),
+                                          ("PATCH", "/api/v4/computers-inventory-detail/1")])
+def test_writes_jamf_has_are_405_not_implemented(client, method, path):
+    """Jamf serves these writes (the schema lists them); the read-only sandbox answers 405 with Allow: GET and says
+    that it is the sandbox that does not implement the method."""
+    response = client.request(method, path)
+    assert response.status_code == 405 and response.headers["Allow"] == "GET"
+    error = response.json()["errors"][0]
+    assert error["code"] == "METHOD_NOT_ALLOWED" and "sandbox does not implement" in error["description"]
+
+
+@pytest.mark.parametrize("method, path", [("PUT", INVENTORY), ("POST", f"{INVENTORY}/1"), ("DELETE", f"{INVENTORY}/filevault"),
+                                          ("POST", f"{INVENTORY}/1/filevault"), ("DELETE", "/api/v1/jamf-pro-version")])
+def test_methods_jamf_does_not_have_are_plain_405(client, method, path):
+    """A method the schema does not list for the path is refused as Jamf would refuse it."""
+    response = client.request(method, path)
+    assert response.status_code == 405 and response.headers["Allow"] == "GET"
+    assert response.json()["errors"][0]["description"] == f"Method {method} is not allowed"

@@ -20,11 +20,12 @@ def resolve(field: str) -> FieldSpec:
     if field not in KINDS:
         raise FilterError(f"Invalid field {field!r}", code="INVALID_FIELD")
     kind = KINDS[field]
+    served = (lambda row: None if row[field] is None else str(row[field]).lower())  # the text a wildcard matches
     if kind == DATETIME:
-        return FieldSpec(kind, lambda row: None if row[field] is None else parse_datetime(row[field]))
+        return FieldSpec(kind, lambda row: None if row[field] is None else parse_datetime(row[field]), served)
     if kind == VERSION:
-        return FieldSpec(kind, lambda row: parse_version(row[field]))
-    return FieldSpec(kind, lambda row: row[field])
+        return FieldSpec(kind, lambda row: parse_version(row[field]), served)
+    return FieldSpec(kind, lambda row: row[field], served)
 
 
 def ids(expression: str) -> list[int]:
@@ -85,3 +86,41 @@ def test_unknown_field_is_its_own_error():
     with pytest.raises(FilterError) as info:
         compile_filter("general.nope==1", resolve)
     assert info.value.code == "INVALID_FIELD" and "general.nope" in info.value.description
+
+
+@pytest.mark.parametrize("expression, expected", [
+    ('os=="14*"', [1, 11]),  # a version field: the glob runs over the served text "14.2.1", not over (14, 2, 1)
+    ('os=="14.1*"', [11]),
+    ("os!=14*", [2, 10]),
+    ('os=="*.1"', [1, 10]),  # "14.2.1" and "26.1"
+    ("id==1*", [1, 10, 11]),  # numbers and dates match their text form too
+    ('seen=="2026-11-*"', [1, 10]),  # a null never matches a wildcard ...
+    ('seen!="2026-11-*"', [2, 11]),  # ... so it is among the "not equal" ones
+    ("managed==T*", [1, 10, 11]),
+    ("os=in=(14*,26.1)", [1, 10, 11]),  # in a list, each value with a '*' is a glob, the others compare typed
+    ("os=out=(14*,15)", [10]),
+    ("name=in=(*mba,*air)", [2, 10]),
+])
+def test_a_wildcard_matches_any_field_by_its_text(expression, expected):
+    """`*` in a `==`, `!=`, `=in=` or `=out=` value is a wildcard whatever the field's type (Jamf documents no
+    restriction): it matches the value's text as the record serves it, case-insensitively, like a string."""
+    assert ids(expression) == expected
+
+
+@pytest.mark.parametrize("expression", ['os=ge="14*"', "id=lt=1*", "name=gt=a*", "seen=le=2026-*", "os>14.*"])
+def test_a_wildcard_in_an_ordering_comparison_is_rejected(expression):
+    """`*` has no meaning for =lt=, =le=, =gt=, =ge=: the filter is rejected (400) instead of matching nothing."""
+    with pytest.raises(FilterError) as info:
+        compile_filter(expression, resolve)
+    assert info.value.code == "INVALID_RSQL_FILTER" and "wildcard" in info.value.description
+
+
+def test_nesting_is_capped():
+    """Parentheses nest at most MAX_NESTING deep: deeper is an INVALID_RSQL_FILTER, never a RecursionError."""
+    from jamfctl.sandbox.rsql import MAX_NESTING
+
+    assert ids("(" * MAX_NESTING + "id==1" + ")" * MAX_NESTING) == [1]
+    for depth in (MAX_NESTING + 1, 400, 5000):
+        with pytest.raises(FilterError) as info:
+            compile_filter("(" * depth + "id==1" + ")" * depth, resolve)
+        assert info.value.code == "INVALID_RSQL_FILTER" and "nested" in info.value.description

@@ -128,6 +128,12 @@ def test_token_responses(client, path):
     bad_grant = client.post(path, data={**form, "grant_type": "password"})
     assert bad_grant.status_code == 400
     validate(bad_grant.json(), _operation_schema("/v1/oauth/token", "post", "400"))
+    narrowed = client.post(path, data={**form, "scope": "api-role:1"})
+    assert narrowed.status_code == 200
+    validate(narrowed.json(), _operation_schema("/v1/oauth/token", "post", "200"))
+    bad_scope = client.post(path, data={**form, "scope": "api-role:99"})
+    assert bad_scope.status_code == 400 and bad_scope.json()["error"] == "invalid_scope"
+    validate(bad_scope.json(), _operation_schema("/v1/oauth/token", "post", "400"))
 
 
 def test_version(client):
@@ -184,6 +190,12 @@ def test_secret_views(client, app, view, path):
     (("GET", "/api/v4/computers-inventory-detail/abc", {}), 404),
     (("GET", "/api/v9/nothing-here", {}), 404),
     (("DELETE", "/api/v1/jamf-pro-version", {}), 405),
+    (("POST", "/api/v4/computers-inventory", {}), 405),  # Jamf has it, the sandbox does not implement it
+    (("GET", "/api/v4/computers-inventory", {"filter": "(" * 400 + "id==1" + ")" * 400}), 400),
+    (("GET", "/api/v4/computers-inventory", {"filter": 'operatingSystem.version=gt="14*"'}), 400),
+    (("GET", "/api/v4/computers-inventory", {"page": "99999999999999999999"}), 400),
+    (("GET", "/api/v4/computers-inventory/filevault", {"page-size": "1_0"}), 400),
+    (("GET", "/api/v4/computers-inventory%2F1", {}), 400),
 ])
 def test_error_bodies(client, request_args, status):
     method, path, params = request_args
@@ -193,6 +205,50 @@ def test_error_bodies(client, request_args, status):
     validate(body, "ApiError")
     assert body["httpStatus"] == status and body["errors"]
     assert set(body["errors"][0]) == {"code", "description", "id", "field"}
+
+
+def test_filevault_list(client):
+    response = client.get("/api/v4/computers-inventory/filevault", params={"page-size": 120})
+    assert response.status_code == 200 and len(response.json()["results"]) == 120
+    validate(response.json(), _operation_schema("/v4/computers-inventory/filevault", "get", "200"))
+
+
+def test_not_found_body_carries_the_requested_id(client):
+    response = client.get("/api/v4/computers-inventory/99999/view-device-lock-pin")
+    assert response.status_code == 404
+    validate(response.json(), _operation_schema("/v4/computers-inventory/{id}/view-device-lock-pin", "get", "404"))
+    assert response.json()["errors"][0]["id"] == "99999"
+
+
+def test_internal_error_body(monkeypatch):
+    app = SandboxApp(SandboxConfig(computers=5))
+    monkeypatch.setattr(app, "_route", lambda *args: 1 / 0)
+    response = app.handle("GET", "/api/v1/jamf-pro-version", [], {}, b"")
+    assert response.status == 500
+    validate(json.loads(response.body), "ApiError")
+
+
+@pytest.mark.parametrize("length, status", [("abc", 400), ("99999999999", 413)])
+def test_server_refusals_of_a_body(length, status):
+    """Answers the HTTP server gives before the app sees the request (bad or oversized Content-Length)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    from jamfctl.sandbox.server import start_in_thread
+
+    url, stop = start_in_thread(SandboxConfig(computers=1))
+    try:
+        parts = urlsplit(url)
+        with socket.create_connection((parts.hostname, parts.port), timeout=5) as sock:
+            sock.sendall(f"POST /api/oauth/token HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n".encode())
+            data = b""
+            while chunk := sock.recv(65536):
+                data += chunk
+    finally:
+        stop()
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(f"HTTP/1.1 {status}".encode())
+    validate(json.loads(body), "ApiError")
 
 
 def test_unauthorised_body(app):

@@ -205,3 +205,91 @@ def test_serve_on_a_port_in_use_is_a_plain_error():
     assert result.returncode == 1, result.stderr
     assert f"cannot listen on 127.0.0.1 port {port}" in result.stderr
     assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def read_response(sock: socket.socket) -> tuple[bytes, dict]:
+    """One HTTP/1.1 response framed by Content-Length: (status line, JSON body)."""
+    sock.settimeout(5)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, f"connection closed before a response: {data!r}"
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(re.search(rb"Content-Length: (\d+)", head).group(1))
+    while len(body) < length:
+        body += sock.recv(65536)
+    return head.split(b"\r\n", 1)[0], json.loads(body)
+
+
+def test_routing_uses_the_raw_path(sandbox):
+    """The server hands the app the path as sent: `%2F` is refused (400, Jamf's error shape) instead of being
+    decoded into a new segment, while an encoded ordinary character still names the same resource."""
+    url, log = sandbox(computers=5)
+    token = get_token(url)
+    sock = raw_request(url, "/api/v4/computers-inventory%2F1", token)
+    status, body = read_response(sock)
+    sock.close()
+    assert status == b"HTTP/1.1 400 Bad Request" and body["errors"][0]["code"] == "INVALID_PATH"
+    sock = raw_request(url, "/api/v4/computers-inventory/%31", token)
+    status, body = read_response(sock)
+    sock.close()
+    assert status == b"HTTP/1.1 200 OK" and body["id"] == "1"
+    assert "internal error" not in log.getvalue()
+
+
+def test_deep_nesting_answers_instead_of_dropping_the_connection(sandbox):
+    """400 nested parentheses: a 400 on a connection that stays usable, and nothing in the log but access lines."""
+    url, log = sandbox(computers=5)
+    token = get_token(url)
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=5) as client:
+        response = client.get("/api/v4/computers-inventory", params={"filter": "(" * 400 + "id==1" + ")" * 400})
+        assert response.status_code == 400 and response.json()["errors"][0]["code"] == "INVALID_RSQL_FILTER"
+        assert client.get("/api/v1/jamf-pro-version").status_code == 200
+    assert "internal error" not in log.getvalue() and "error=" not in log.getvalue()
+
+
+def test_a_handler_bug_is_a_500_and_a_log_line(sandbox, monkeypatch):
+    """An exception escaping the app becomes a 500 in Jamf's error shape, and the access-log line says what it was."""
+    from jamfctl.sandbox.app import SandboxApp
+
+    def broken(self, *args):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(SandboxApp, "_inventory_list", broken)
+    url, log = sandbox(computers=5)
+    token = get_token(url)
+    response = httpx.get(f"{url}/api/v4/computers-inventory", headers={"Authorization": f"Bearer {token}"}, timeout=5)
+    assert response.status_code == 500 and response.json()["errors"][0]["code"] == "INTERNAL_SERVER_ERROR"
+    assert re.search(r'"GET /api/v4/computers-inventory HTTP/1\.1" 500 \d+B \d+ms error=KeyError: \'boom\'', log.getvalue())
+
+
+@pytest.mark.parametrize("length", ["abc", "-5", "1_0", "\u0661"])
+def test_a_bad_content_length_is_a_400(sandbox, length):
+    """A Content-Length that is not a plain number of bytes gets a 400 in Jamf's error shape and the connection is
+    closed (the body's end is unknown), instead of an exception that drops the connection without a word."""
+    url, log = sandbox(computers=5)
+    parts = urlsplit(url)
+    sock = socket.create_connection((parts.hostname, parts.port), timeout=5)
+    sock.sendall(f"POST /api/oauth/token HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Length: {length}\r\n\r\n".encode())
+    status, body = read_response(sock)
+    assert status.startswith(b"HTTP/1.1 400") and body["errors"][0]["code"] == "INVALID_CONTENT_LENGTH"
+    assert sock.recv(1) == b""  # closed
+    sock.close()
+    assert "internal error" not in log.getvalue()
+
+
+def test_an_oversized_body_is_a_413(sandbox):
+    """A Content-Length beyond MAX_BODY is refused unread (413, Jamf's error shape, connection closed) instead of the
+    server trying to hold it in memory (a MemoryError dropped the connection)."""
+    from jamfctl.sandbox.server import MAX_BODY
+
+    url, log = sandbox(computers=5)
+    parts = urlsplit(url)
+    for length in (MAX_BODY + 1, 999999999999999999):
+        sock = socket.create_connection((parts.hostname, parts.port), timeout=5)
+        sock.sendall(f"POST /api/oauth/token HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Length: {length}\r\n\r\nab".encode())
+        status, body = read_response(sock)
+        assert status.startswith(b"HTTP/1.1 413") and body["errors"][0]["code"] == "PAYLOAD_TOO_LARGE"
+        sock.close()
+    assert "internal error" not in log.getvalue()

@@ -26,12 +26,17 @@ from .sections import SECTION_KEYS, build_record, device_lock_pin, filevault_rec
 
 MAX_PAGE_SIZE = 2000  # Jamf caps page-size silently
 DEFAULT_PAGE_SIZE = 100
-TOKEN_PATHS = ("/api/oauth/token", "/api/v1/oauth/token")
+INT32_MAX = 2**31 - 1  # Jamf is a Java server: page, page-size and ids are Java ints
+CLIENT_ROLES = ("api-role:1",)  # the API roles of the sandbox's one API client: what a token's `scope` may name
+TOKEN_ROUTES = (("api", "oauth", "token"), ("api", "v1", "oauth", "token"))
+VERSION_ROUTE = ("api", "v1", "jamf-pro-version")
+INVENTORY_ROUTE = ("api", "v4", "computers-inventory")
+DETAIL_ROUTE = ("api", "v4", "computers-inventory-detail")
 JSON_TYPE = "application/json;charset=UTF-8"
-_INVENTORY_ITEM = re.compile(r"^/api/v4/computers-inventory/([^/]+)(?:/(filevault|view-recovery-lock-password|view-device-lock-pin))?$")
-_INVENTORY_DETAIL = re.compile(r"^/api/v4/computers-inventory-detail/([^/]+)$")
 _SECRET_VIEWS = {"filevault": filevault_record, "view-recovery-lock-password": recovery_lock_password,
                  "view-device-lock-pin": device_lock_pin}
+# ASCII only; leading zeros aside at most 10 digits, which keeps int() clear of Python's 4300-digit limit
+_DECIMAL = re.compile(r"(-?)0*([0-9]{1,10})")
 
 
 @dataclass
@@ -40,6 +45,7 @@ class SandboxResponse:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     fault: str | None = None  # the injected fault, for the adapter to realise and the access log to show
+    error: str | None = None  # an unexpected exception answered as a 500, for the access log to show
 
 
 def _json(status: int, payload, headers: dict[str, str] | None = None) -> SandboxResponse:
@@ -48,10 +54,29 @@ def _json(status: int, payload, headers: dict[str, str] | None = None) -> Sandbo
 
 
 def api_error(status: int, code: str, description: str, field_name: str | None = None,
-              headers: dict[str, str] | None = None) -> SandboxResponse:
-    """Jamf Pro API error body: {"httpStatus", "errors": [{"code", "description", "id", "field"}]}."""
-    cause = {"code": code, "description": description, "id": "0", "field": field_name}
+              headers: dict[str, str] | None = None, object_id: str = "0") -> SandboxResponse:
+    """Jamf Pro API error body: {"httpStatus", "errors": [{"code", "description", "id", "field"}]}.
+
+    `id` is the id of the object with the error (ApiErrorCause), "0" when the error concerns no object."""
+    cause = {"code": code, "description": description, "id": object_id, "field": field_name}
     return _json(status, {"httpStatus": status, "errors": [cause]}, headers)
+
+
+def parse_int32(text: str) -> int | None:
+    """`text` as a Java int would parse it: ASCII digits with an optional '-', within int32; otherwise None.
+    (Python's int() also accepts '1_0', ' 7', '+7' and non-ASCII digits such as '١', which Jamf rejects.)"""
+    match = _DECIMAL.fullmatch(text)
+    if match is None:
+        return None
+    number = int(match.group(1) + match.group(2))
+    return number if -INT32_MAX - 1 <= number <= INT32_MAX else None
+
+
+def path_segments(raw_path: str) -> tuple[str, ...] | None:
+    """The raw (still percent-encoded) path split on '/' and then decoded segment by segment, so decoding never
+    creates a segment; None if a segment holds an encoded '/' (Tomcat, under Jamf, refuses those)."""
+    segments = tuple(unquote(part, errors="replace") for part in raw_path.rstrip("/").split("/")[1:])
+    return None if any("/" in segment for segment in segments) else segments
 
 
 def _oauth_error(status: int, error: str, description: str) -> SandboxResponse:
@@ -72,6 +97,15 @@ class SandboxApp:
     # --- entry point ---
     def handle(self, method: str, path: str, query: list[tuple[str, str]], headers: dict[str, str],
                body: bytes) -> SandboxResponse:
+        """Answer one request. `path` is the raw path as sent (percent-encoding intact); `query` is decoded."""
+        try:
+            return self._handle(method, path, query, headers, body)
+        except Exception as exc:  # a sandbox bug answers like a server would (500), never drops the connection
+            response = api_error(500, "INTERNAL_SERVER_ERROR", "Internal Server Error")
+            response.error = f"{type(exc).__name__}: {exc}"
+            return response
+
+    def _handle(self, method, path, query, headers, body) -> SandboxResponse:
         fault = self.faults.decide(method.upper(), f"{path}?{urlencode(query)}" if query else path)
         if fault in HTTP_FAULTS:
             response = self._fault_response(HTTP_FAULTS[fault])
@@ -93,31 +127,48 @@ class SandboxApp:
         return api_error(status, code, description, headers=headers)
 
     def _route(self, method, path, query, headers, body) -> SandboxResponse:
-        if len(path) > 1:
-            path = path.rstrip("/")
-        if path in TOKEN_PATHS:
+        segments = path_segments(path)  # routing on decoded segments: "computers-inventory%2F1" is no route to 1
+        if segments is None:
+            return api_error(400, "INVALID_PATH", "Encoded '/' (%2F) is not allowed in the path")
+        if segments in TOKEN_ROUTES:
             if method != "POST":
                 return api_error(405, "METHOD_NOT_ALLOWED", f"Method {method} is not allowed", headers={"Allow": "POST"})
             return self._token(headers, body)
         if not self._authorised(headers):
             return api_error(401, "INVALID_TOKEN", "Unauthorized")
-        if path == "/api/v1/jamf-pro-version":
+        if segments == VERSION_ROUTE:
             return self._only_get(method) or _json(200, {"version": JAMF_PRO_VERSION})
-        if path == "/api/v4/computers-inventory":
-            return self._only_get(method) or self._inventory_list(query)
-        match = _INVENTORY_ITEM.match(path)
-        if match:
-            return self._only_get(method) or self._inventory_item(match.group(1), match.group(2), query)
-        match = _INVENTORY_DETAIL.match(path)
-        if match:
-            return self._only_get(method) or self._inventory_item(match.group(1), "detail", query)
+        if segments[:3] == INVENTORY_ROUTE:
+            response = self._inventory_route(method, segments[3:], query)
+            if response is not None:
+                return response
+        if segments[:3] == DETAIL_ROUTE and len(segments) == 4:
+            return self._only_get(method, jamf_also="PATCH") or self._inventory_item(segments[3], "detail", query)
         return api_error(404, "NOT_FOUND", f"No resource at {path}")
 
+    def _inventory_route(self, method, rest: tuple[str, ...], query) -> SandboxResponse | None:
+        """/api/v4/computers-inventory[/...]; None when `rest` names nothing the sandbox serves."""
+        if not rest:
+            return self._only_get(method, jamf_also="POST") or self._inventory_list(query)
+        if rest == ("filevault",):  # before /{id}: the FileVault inventory of every computer
+            return self._only_get(method) or self._filevault_list(query)
+        if len(rest) == 1:
+            return self._only_get(method, jamf_also="DELETE") or self._inventory_item(rest[0], None, query)
+        if len(rest) == 2 and rest[1] in _SECRET_VIEWS:
+            return self._only_get(method) or self._inventory_item(rest[0], rest[1], query)
+        return None
+
     @staticmethod
-    def _only_get(method: str) -> SandboxResponse | None:
+    def _only_get(method: str, jamf_also: str | None = None) -> SandboxResponse | None:
+        """None for GET; otherwise a 405 whose Allow header is what the sandbox serves. `jamf_also` is the write the
+        schema lists for the path: the description then says it is the read-only sandbox that lacks it."""
         if method == "GET":
             return None
-        return api_error(405, "METHOD_NOT_ALLOWED", f"Method {method} is not allowed", headers={"Allow": "GET"})
+        if method == jamf_also:
+            description = f"The sandbox does not implement {method} here (Jamf Pro does); the sandbox is read-only"
+        else:
+            description = f"Method {method} is not allowed"
+        return api_error(405, "METHOD_NOT_ALLOWED", description, headers={"Allow": "GET"})
 
     # --- OAuth client credentials ---
     def _token(self, headers: dict[str, str], body: bytes) -> SandboxResponse:
@@ -140,15 +191,27 @@ class SandboxApp:
         secret_ok = hmac.compare_digest(client_secret.encode(), self.config.client_secret.encode())
         if not (id_ok and secret_ok):
             return _oauth_error(401, "invalid_client", "Client authentication failed")
+        scope = self._granted_scope((form.get("scope") or [""])[0])
+        if scope is None:
+            return _oauth_error(400, "invalid_scope", "OAuth 2.0 Parameter: scope")
         token = self.new_token()
         now = time.monotonic()
         with self._lock:
             if len(self._tokens) > 1000:
                 self._tokens = {t: exp for t, exp in self._tokens.items() if exp > now}
             self._tokens[token] = now + self.config.token_ttl
-        payload = {"access_token": token, "scope": "api-role:1", "token_type": "Bearer",
+        payload = {"access_token": token, "scope": scope, "token_type": "Bearer",
                    "expires_in": self.config.token_ttl}
         return _json(200, payload, {"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+    @staticmethod
+    def _granted_scope(requested: str) -> str | None:
+        """OAuthTokenRequest.scope: space-delimited roles narrowing the token; none means all the client's roles.
+        None (invalid_scope) if it names a role the client does not have (RFC 6749 scope tokens are case-sensitive)."""
+        roles = list(dict.fromkeys(r for r in requested.split(" ") if r))
+        if any(role not in CLIENT_ROLES for role in roles):
+            return None
+        return " ".join(roles or CLIENT_ROLES)
 
     def new_token(self) -> str:
         """A fresh access token value (tests override this to choose what tokens look like)."""
@@ -186,25 +249,32 @@ class SandboxApp:
         values = self._params(query, name)
         if not values:
             return default
-        try:
-            number = int(values[0])
-        except ValueError:
-            return api_error(400, "INVALID_PARAMETER", f"Invalid value for {name}: {values[0]!r}", name)
+        number = parse_int32(values[0])
+        if number is None:
+            return api_error(400, "INVALID_PARAMETER", f"Invalid value for {name}: {values[0]!r} "
+                             f"(expected a whole number from {minimum} to {INT32_MAX})", name)
         if number < minimum:
             return api_error(400, "INVALID_PARAMETER", f"{name} must be at least {minimum}", name)
         return number
 
-    def _inventory_list(self, query) -> SandboxResponse:
-        sections = self._sections(query)
-        if isinstance(sections, SandboxResponse):
-            return sections
+    def _paging(self, query) -> tuple[int, int] | SandboxResponse:
+        """(page, page-size) from the query: page from 0, page-size from 1 and capped at MAX_PAGE_SIZE."""
         page = self._int_param(query, "page", 0, 0)
         if isinstance(page, SandboxResponse):
             return page
         page_size = self._int_param(query, "page-size", DEFAULT_PAGE_SIZE, 1)
         if isinstance(page_size, SandboxResponse):
             return page_size
-        page_size = min(page_size, MAX_PAGE_SIZE)
+        return page, min(page_size, MAX_PAGE_SIZE)
+
+    def _inventory_list(self, query) -> SandboxResponse:
+        sections = self._sections(query)
+        if isinstance(sections, SandboxResponse):
+            return sections
+        paging = self._paging(query)
+        if isinstance(paging, SandboxResponse):
+            return paging
+        page, page_size = paging
         sort_values = [v for v in self._params(query, "sort") if v.strip()] or [DEFAULT_SORT]
         filter_text = (self._params(query, "filter") or [""])[0].strip()
         try:
@@ -217,10 +287,23 @@ class SandboxApp:
         results = [build_record(self.fleet, c, sections) for c in computers]
         return _json(200, {"totalCount": total, "results": results})
 
+    def _filevault_list(self, query) -> SandboxResponse:
+        """GET /v4/computers-inventory/filevault (ComputerInventoryFileVaultSearchResults): the per-id FileVault
+        record of every computer the per-id endpoint answers for (all of them), in id order, paged."""
+        paging = self._paging(query)
+        if isinstance(paging, SandboxResponse):
+            return paging
+        page, page_size = paging
+        computers = self.fleet.computers  # kept in id order
+        start = page * page_size
+        results = [filevault_record(self.fleet, c) for c in computers[start:start + page_size]]
+        return _json(200, {"totalCount": len(computers), "results": results})
+
     def _inventory_item(self, raw_id: str, view: str | None, query) -> SandboxResponse:
-        computer = self.fleet.get(raw_id) if raw_id.isdigit() else None
+        number = parse_int32(raw_id)
+        computer = self.fleet.get(number) if number is not None and number > 0 else None
         if computer is None:
-            return api_error(404, "INVALID_ID", f"Computer with id {raw_id} not found", "id")
+            return api_error(404, "INVALID_ID", f"Computer with id {raw_id} not found", "id", object_id=raw_id)
         if view == "detail":
             return _json(200, build_record(self.fleet, computer, SECTION_KEYS))
         if view in _SECRET_VIEWS:

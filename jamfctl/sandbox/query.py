@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from . import catalog
-from .fleet import Computer, Fleet
+from .fleet import Computer, Fleet, iso
 from .rsql import BOOL, DATE, DATETIME, INT, STRING, VERSION, FieldSpec, FilterError, compile_filter, normalise, parse_version
 from .sections import build_section
 
@@ -95,29 +95,63 @@ def _fast_getters(fleet: Fleet) -> dict[str, Callable[[Computer], Any]]:
     }
 
 
+def _fast_texts() -> dict[str, Callable[[Computer], str]]:
+    """Served text of the fast dates and versions, for wildcards (test_sandbox_app checks it equals the record)."""
+    return {
+        "general.lastContact": lambda c: iso(c.contact),
+        "general.lastCheckIn": lambda c: iso(c.checkin),
+        "general.reportDate": lambda c: iso(c.report),
+        "general.lastEnrolledDate": lambda c: iso(c.enrolled),
+        "operatingSystem.version": lambda c: c.os_info.version,
+    }
+
+
 class FieldResolver:
     """Maps query field names to typed getters over a fleet's computers."""
 
     def __init__(self, fleet: Fleet):
         self.fleet = fleet
         self._fast = _fast_getters(fleet)
+        self._fast_text = _fast_texts()
 
     def spec(self, name: str, kind: str) -> FieldSpec:
         path = RECORD_PATH.get(name, name)
-        fast = self._fast.get(path)
-        if fast is not None:
-            return FieldSpec(kind, fast)
+        getter = self._fast.get(path)
+        if getter is None:
+            served = self._served(path)
+
+            def getter(c: Computer) -> Any:
+                return normalise(kind, served(c))
+
+        return FieldSpec(kind, getter, self._text(path, kind, getter))
+
+    def _served(self, path: str) -> Callable[[Computer], Any]:
+        """The value at `path` as the record serves it, building just the one section it lives in."""
         section, _, rest = path.partition(".")
         keys = rest.split(".")
         fleet = self.fleet
 
-        def slow(c: Computer) -> Any:  # builds just the one section this field lives in
+        def served(c: Computer) -> Any:
             value: Any = build_section(fleet, c, section)
             for key in keys:
                 value = value.get(key) if isinstance(value, dict) else None
-            return normalise(kind, value)
+            return value
 
-        return FieldSpec(kind, slow)
+        return served
+
+    def _text(self, path: str, kind: str, getter: Callable[[Computer], Any]) -> Callable[[Computer], str | None] | None:
+        """What a `*` wildcard matches for this field (see rsql._glob_equals): the served value as text."""
+        if kind == STRING:
+            return None  # the getter already returns the served text
+        if kind == INT:  # ints round-trip exactly, whether served as 7 or "7"
+            return lambda c: None if (v := getter(c)) is None else str(v)
+        if kind == BOOL:  # as JSON writes them
+            return lambda c: None if (v := getter(c)) is None else ("true" if v else "false")
+        fast = self._fast_text.get(path)
+        if fast is not None:
+            return fast
+        raw = self._served(path)  # dates and versions: their text is not recoverable from the parsed value
+        return lambda c: None if (v := raw(c)) is None or v == "" else str(v)
 
     def filter_spec(self, name: str) -> FieldSpec:
         kind = FILTER_FIELDS.get(name)

@@ -18,6 +18,10 @@ OPERATORS = {"==": "eq", "!=": "ne", "=lt=": "lt", "<": "lt", "=le=": "le", "<="
              "=gt=": "gt", ">": "gt", "=ge=": "ge", ">=": "ge", "=in=": "in", "=out=": "out"}
 _OPERATOR_RE = re.compile(r"==|!=|=[A-Za-z]*=|<=|>=|<|>")
 _RESERVED = set("\"'();,=!~<> \t\r\n")
+# Real filters nest a few levels; the cap keeps a hostile one from exhausting Python's recursion limit
+# (parse and compile recurse once per level), which would otherwise end the request without an answer.
+MAX_NESTING = 50
+_ORDERING = {"lt": "=lt=", "le": "=le=", "gt": "=gt=", "ge": "=ge="}
 
 
 class FilterError(ValueError):
@@ -49,12 +53,16 @@ Node = Union[Comparison, Logical]
 class FieldSpec:
     kind: str
     getter: Callable[[Any], Any]  # returns the value already normalised for `kind` (see normalise)
+    # The value as the record serves it, which a `*` wildcard matches; None (unknown) for a null or, outside
+    # strings, an empty value. Only needed for non-string kinds: a string getter already returns the text.
+    text: Callable[[Any], str | None] | None = None
 
 
 class _Parser:
     def __init__(self, text: str):
         self.text = text
         self.pos = 0
+        self.depth = 0  # parentheses currently open around the parse position
 
     def fail(self, what: str) -> FilterError:
         return FilterError(f"Invalid RSQL filter: {what} at position {self.pos}: {self.text!r}")
@@ -91,11 +99,15 @@ class _Parser:
 
     def parse_constraint(self) -> Node:
         if self.peek() == "(":
+            self.depth += 1
+            if self.depth > MAX_NESTING:
+                raise self.fail(f"parentheses nested more than {MAX_NESTING} deep")
             self.pos += 1
             node = self.parse_or()
             if self.peek() != ")":
                 raise self.fail("missing ')'")
             self.pos += 1
+            self.depth -= 1
             return node
         return self.parse_comparison()
 
@@ -217,14 +229,41 @@ def _wildcard(pattern: str) -> re.Pattern:
     return re.compile(".*".join(re.escape(part) for part in pattern.split("*")), re.IGNORECASE | re.DOTALL)
 
 
+def _glob_equals(spec: FieldSpec, field: str, pattern: str) -> Callable[[Any], bool]:
+    """`field=="pattern"` with a `*`: Jamf documents `*` as a wildcard inside values with no restriction to string
+    fields, so any field matches by its served text ("14*" finds 14.6.1, "2026-11-*" a November date, "12*" ids
+    12, 120...), case-insensitively like strings. A null (or, outside strings, an empty value) matches nothing."""
+    text = spec.text if spec.text is not None else spec.getter if spec.kind == STRING else None
+    if text is None:
+        raise FilterError(f"Invalid RSQL filter: field {field!r} cannot be matched with a wildcard")
+    regex = _wildcard(pattern)
+    return lambda obj: (v := text(obj)) is not None and regex.fullmatch(v) is not None
+
+
+def _compile_wildcards(node: Comparison, spec: FieldSpec) -> Callable[[Any], bool]:
+    """A comparison with a `*` in a value: ==/!= glob; =in=/=out= glob the values with a `*` and compare the others
+    typed (as == would); ordering comparisons have no sensible meaning for a pattern, so the filter is refused."""
+    if node.op in _ORDERING:
+        pattern = next(a for a in node.args if "*" in a)
+        raise FilterError(f"Invalid RSQL filter: a wildcard '*' ({pattern!r}) cannot be used with "
+                          f"{_ORDERING[node.op]} on {node.field!r}; wildcards work with ==, !=, =in= and =out=")
+    parts = [_glob_equals(spec, node.field, a) if "*" in a
+             else _compile_typed(Comparison(node.field, "eq", (a,)), spec) for a in node.args]
+    if node.op in ("eq", "in"):
+        return lambda obj: any(p(obj) for p in parts)
+    return lambda obj: not any(p(obj) for p in parts)
+
+
 def _compile_comparison(node: Comparison, resolve: Callable[[str], FieldSpec]) -> Callable[[Any], bool]:
     spec = resolve(node.field)
+    if any("*" in a for a in node.args):
+        return _compile_wildcards(node, spec)
+    return _compile_typed(node, spec)
+
+
+def _compile_typed(node: Comparison, spec: FieldSpec) -> Callable[[Any], bool]:
+    """A comparison of typed values: versions as versions, dates as instants, strings case-insensitively."""
     get, kind, op = spec.getter, spec.kind, node.op
-    if kind == STRING and op in ("eq", "ne") and "*" in node.args[0]:
-        regex = _wildcard(node.args[0])
-        if op == "eq":
-            return lambda obj: (v := get(obj)) is not None and regex.fullmatch(v) is not None
-        return lambda obj: (v := get(obj)) is None or regex.fullmatch(v) is None
     values = [_literal(kind, node.field, a) for a in node.args]
     # strings compare case-insensitively, as Jamf's database collation does
     key = (lambda obj: None if (v := get(obj)) is None else v.lower()) if kind == STRING else get

@@ -13,13 +13,14 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, TextIO
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from . import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SandboxConfig
-from .app import SandboxApp
+from .app import SandboxApp, SandboxResponse, api_error
 
 SLOW_STALL_S = 120.0  # a `slow` fault stalls this long at most, or until the client or the server goes away
 _SECRET_PARAM_WORDS = ("secret", "token", "password", "key")
+MAX_BODY = 1 << 20  # the only bodies the sandbox reads are token forms; reading a huge one would need its size in memory
 
 
 def check_loopback(host: str) -> None:
@@ -32,6 +33,16 @@ def check_loopback(host: str) -> None:
         loopback = False
     if not loopback:
         raise ValueError(f"refusing to serve the sandbox on {host!r}: use a loopback address such as 127.0.0.1")
+
+
+def _content_length(value: str | None) -> int | None:
+    """The request body's length: absent is 0; None unless it is plain ASCII digits (RFC 9110's 1*DIGIT)."""
+    if value is None:
+        return 0
+    value = value.strip()
+    if not (value.isascii() and value.isdigit()):
+        return None
+    return int(value) if len(value) < 20 else 10**20  # longer is too large all the same; int() has a digit limit
 
 
 def _safe_target(target: str) -> str:
@@ -100,21 +111,22 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         started = time.perf_counter()
-        app = self.server.app
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length > 0 else b""
-        target = urlsplit(self.path)
-        query = parse_qsl(target.query, keep_blank_values=True)
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        if app.latency_s:
-            time.sleep(app.latency_s)
-        response = app.handle(self.command, unquote(target.path), query, headers, body)
+        length = _content_length(self.headers.get("Content-Length"))
+        if length is None:  # where the body ends is unknown, so this connection cannot carry another request
+            self.close_connection = True
+            response = api_error(400, "INVALID_CONTENT_LENGTH", "Content-Length must be a number of bytes")
+        elif length > MAX_BODY:  # unread, the body would be taken for the next request: close instead
+            self.close_connection = True
+            response = api_error(413, "PAYLOAD_TOO_LARGE", f"Request body larger than {MAX_BODY} bytes")
+        else:
+            response = self._answer(self.rfile.read(length) if length else b"")
         # The access-log line is written before any byte of the response leaves, so a client that has read
         # a response can rely on its line being in the log (tests count requests right after the CLI exits).
         elapsed_ms = (time.perf_counter() - started) * 1000
         line = (f'{self.client_address[0]} "{self.command} {_safe_target(self.path)} {self.request_version}" '
                 f"{response.status} {len(response.body)}B {elapsed_ms:.0f}ms")
-        self.server.write_log(line + (f" fault={response.fault}" if response.fault else ""))
+        line += f" fault={response.fault}" if response.fault else ""
+        self.server.write_log(line + (f" error={response.error}" if response.error else ""))
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)
@@ -128,6 +140,16 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         elif self.command != "HEAD":
             self.wfile.write(response.body)
+
+    def _answer(self, body: bytes) -> SandboxResponse:
+        app = self.server.app
+        target = urlsplit(self.path)
+        query = parse_qsl(target.query, keep_blank_values=True)
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        if app.latency_s:
+            time.sleep(app.latency_s)
+        # the raw path: the app splits it into segments before decoding, so an encoded '/' never makes a segment
+        return app.handle(self.command, target.path, query, headers, body)
 
     def _reset_connection(self) -> None:
         """Close with SO_LINGER 0 so the peer gets a TCP RST mid-body, not a clean FIN."""

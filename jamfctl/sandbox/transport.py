@@ -22,7 +22,10 @@ class SandboxTransport(httpx.BaseTransport):
         query = request.url.params.multi_items()
         if self.app.latency_s:
             time.sleep(self.app.latency_s)
-        result = self.app.handle(request.method, request.url.path, query, headers, body)
+        # the raw path, as a server receives it: url.path is percent-decoded, and decoding first would turn an
+        # encoded '/' into a path segment (the app decodes segment by segment after splitting)
+        path = request.url.raw_path.split(b"?", 1)[0].decode("latin-1")
+        result = self.app.handle(request.method, path, query, headers, body)
         if result.fault == "reset":
             raise httpx.ReadError("Connection reset by peer (sandbox fault injection)", request=request)
         if result.fault == "slow":
