@@ -29,6 +29,16 @@ class Column:
     header: str
     path: str
     no_wrap: bool = False  # identifiers (serials, ids) stay whole, so a copied value is the real one
+    timestamp: bool = False  # an ISO 8601 UTC time, shown to people as "2026-11-29 22:38" (tables only)
+
+
+_ISO_UTC = re.compile(r"(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(?:Z|\+00:00)")
+
+
+def short_time(value: Any) -> Any:
+    """'2026-11-29T22:38:49.123Z' -> '2026-11-29 22:38' for a table cell; anything else unchanged."""
+    match = _ISO_UTC.fullmatch(value) if isinstance(value, str) else None
+    return f"{match.group(1)} {match.group(2)}" if match else value
 
 
 def resolve_format(requested: str | None, stdout_is_tty: bool) -> str:
@@ -276,7 +286,7 @@ class Renderer:
             table.add_column(cell_text(column.header), no_wrap=column.no_wrap,
                              overflow="ellipsis" if column.no_wrap else "fold")
         for row in rows:
-            table.add_row(*(Text(cell_text(get_path(row, c.path))) for c in columns))
+            table.add_row(*(Text(cell_text(_cell_value(row, c))) for c in columns))
         console = self._console()
         if rows:
             console.print(table)
@@ -290,7 +300,8 @@ class Renderer:
 
         # The title, section names and field names come from the server too: made safe like any cell.
         table = Table(show_header=False, box=None, pad_edge=False)
-        table.add_column("field", style="bold" if self.color else None, no_wrap=True)
+        # A very long field name folds rather than take the value column's room.
+        table.add_column("field", style="bold" if self.color else None, max_width=46, overflow="fold")
         table.add_column("value", overflow="fold")
         blocks = [("", {k: v for k, v in data.items() if not isinstance(v, dict)})]
         blocks += [(k, v) for k, v in data.items() if isinstance(v, dict)]
@@ -301,8 +312,18 @@ class Renderer:
             if section:
                 table.add_row(Text(""), Text(""))
                 table.add_row(Text(cell_text(section), style="bold underline" if self.color else ""), Text(""))
+            base = 1 if section else 0
+            shown_parents: list[str] = []
             for path, value in rows:
-                table.add_row(Text(("  " if section else "") + cell_text(path)), Text(cell_text(value)))
+                # Nested objects as indented groups (as `kubectl describe` does), not 57-character dot paths.
+                *parents, leaf = path.split(".")
+                same = 0
+                while same < min(len(parents), len(shown_parents)) and parents[same] == shown_parents[same]:
+                    same += 1
+                for depth in range(same, len(parents)):
+                    table.add_row(Text("  " * (base + depth) + cell_text(parents[depth])), Text(""))
+                shown_parents = parents
+                table.add_row(Text("  " * (base + len(parents)) + cell_text(leaf)), Text(cell_text(value)))
         console = self._console()
         if title:  # its own line: a table title would be folded to the (maybe narrow) table's width
             console.print(Text(cell_text(title), style="bold" if self.color else ""), soft_wrap=True)
@@ -313,3 +334,8 @@ def _yaml(data: Any) -> str:
     import yaml
 
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False)
+
+
+def _cell_value(row: dict, column: Column) -> Any:
+    value = get_path(row, column.path)
+    return short_time(value) if column.timestamp else value

@@ -407,3 +407,43 @@ def test_cell_text_renders_types_for_people():
     assert output.cell_text(None) == ""
     assert output.cell_text(True) == "yes" and output.cell_text(False) == "no"
     assert output.cell_text(["a", "é"]) == '["a", "é"]'
+
+
+# --- tables for people ----------------------------------------------------------------------------
+@pytest.mark.parametrize("given, shown", [
+    ("2026-11-29T22:38:49Z", "2026-11-29 22:38"),
+    ("2026-11-29T22:38:49.123Z", "2026-11-29 22:38"),
+    ("2026-11-29T22:38:49+00:00", "2026-11-29 22:38"),
+    ("2026-11-29T22:38:49+02:00", "2026-11-29T22:38:49+02:00"),  # not UTC: shown as sent, never mislabelled
+    ("2026-11-29", "2026-11-29"),
+    (None, None),
+    ("yesterday", "yesterday"),
+])
+def test_short_time_shows_utc_timestamps_to_the_minute(given, shown):
+    from jamfctl.output import short_time
+
+    assert short_time(given) == shown
+
+
+def test_a_timestamp_column_is_short_in_tables_and_exact_everywhere_else():
+    """A person reads "2026-11-29 22:38" in the list table; json and csv keep the server's exact value."""
+    record = {"id": "1", "general": {"lastContact": "2026-11-29T22:38:49.123Z"}}
+    columns = [Column("Checked in (UTC)", "general.lastContact", timestamp=True)]
+    assert "2026-11-29 22:38" in render_many("table", [record], columns=columns, width=120)
+    assert json.loads(render_many("json", [record], columns=columns))[0] == record
+    assert "2026-11-29T22:38:49.123Z" in render_many("csv", [record], columns=columns)
+
+
+def test_details_table_shows_nested_objects_as_indented_groups():
+    """`show` for a person: a nested object is a heading with its fields indented under it (as `kubectl describe`
+    does), instead of long dot paths."""
+    record = {"id": "7", "diskEncryption": {"bootPartitionEncryptionDetails": {"partitionName": "Macintosh HD",
+                                                                              "partitionFileVault2State": "ENCRYPTED"},
+                                            "individualRecoveryKeyValidityStatus": "VALID"}}
+    lines = [line.rstrip() for line in render_one("table", record, width=100).splitlines()]
+    at = lines.index("diskEncryption")
+    assert lines[at + 1] == "  bootPartitionEncryptionDetails"  # the group, once
+    assert lines[at + 2].split() == ["partitionName", "Macintosh", "HD"] and lines[at + 2].startswith("    ")
+    assert lines[at + 3].split() == ["partitionFileVault2State", "ENCRYPTED"] and lines[at + 3].startswith("    ")
+    assert lines[at + 4].split() == ["individualRecoveryKeyValidityStatus", "VALID"] and lines[at + 4].startswith("  ")
+    assert not any("bootPartitionEncryptionDetails." in line for line in lines)

@@ -21,7 +21,7 @@ DEFAULT_COLUMNS = [
     Column("Serial", "hardware.serialNumber", no_wrap=True),
     Column("Model", "hardware.model"),
     Column("OS", "operatingSystem.version"),
-    Column("Last check-in", "general.lastContact"),
+    Column("Checked in (UTC)", "general.lastContact", timestamp=True),
     Column("Managed", "general.remoteManagement.managed"),
     Column("User", "userAndLocation.username"),
 ]
