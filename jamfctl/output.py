@@ -150,13 +150,21 @@ def _covered(path: str, columns: list[str]) -> bool:
     return any(path == c or path.startswith(c + ".") or c.startswith(path + ".") for c in columns)
 
 
+# A cell a spreadsheet would run as a formula. Device and user names are set by end users, so a Mac
+# named =HYPERLINK(...) must not become a live formula when an admin opens the CSV (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+
+
 def _csv_cell(value: Any) -> Any:
     if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
+        value = json.dumps(value, ensure_ascii=False)
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value  # the quote makes spreadsheets show the text instead of evaluating it
     return value
 
 
@@ -251,7 +259,14 @@ class Renderer:
         """The header is the up-front columns, else the first record's paths. One record (`whole_record`)
         also gets its other non-null paths: no later row can lack them. The header goes out with the
         first row (or at the end of an empty stream), so a stream that fails at once writes nothing."""
-        writer = csv.writer(self.out, lineterminator="\n")
+        minimal = csv.writer(self.out, lineterminator="\n")
+        # With "\n" rows, the csv module quotes a field holding "\n" but not one holding a lone "\r", which
+        # RFC 4180 readers take as a row break: such rows are written fully quoted.
+        quoted = csv.writer(self.out, lineterminator="\n", quoting=csv.QUOTE_ALL)
+
+        def write_row(row: list) -> None:
+            (quoted if any(isinstance(c, str) and "\r" in c for c in row) else minimal).writerow(row)
+
         header = list(self.csv_columns or [])
         count = 0
         for count, data in enumerate(stream, 1):
@@ -261,10 +276,10 @@ class Renderer:
                     header = list(flat)
                 elif whole_record:
                     header += [k for k, v in flat.items() if v is not None and not _covered(k, header)]
-                writer.writerow(header)
-            writer.writerow([_csv_cell(flat[h] if h in flat else get_path(data, h)) for h in header])
+                write_row(header)
+            write_row([_csv_cell(flat[h] if h in flat else get_path(data, h)) for h in header])
         if count == 0 and header:
-            writer.writerow(header)
+            write_row(header)
         return count
 
     # tables (rich): built from Text objects so server data is never read as markup

