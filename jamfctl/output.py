@@ -302,11 +302,8 @@ class Renderer:
                              overflow="ellipsis" if column.no_wrap else "fold")
         for row in rows:
             table.add_row(*(Text(cell_text(_cell_value(row, c))) for c in columns))
-        console = self._console()
-        if rows:
-            console.print(table)
-        else:
-            console.print("No results.")
+        if rows:  # nothing at all for no rows: the command says so on stderr, stdout stays data only
+            self._console().print(table)
 
     def _details_table(self, data: dict, title: str | None) -> None:
         """One record for a person: top-level facts, then one titled block per section."""

@@ -216,7 +216,8 @@ def test_status_with_no_profiles_says_how_to_start(jamfctl):
     """No profiles at all: a hint to login, use the environment, or the sandbox."""
     result = jamfctl("auth", "status", "-o", "table")
     assert result.exit_code == 0
-    assert "jamfctl login" in result.stdout and "JAMF_URL" in result.stdout
+    assert "jamfctl login" in result.stderr and "JAMF_URL" in result.stderr
+    assert result.stdout == ""  # a note, not data
 
 
 def test_status_check_passes_for_working_credentials(login, jamfctl):

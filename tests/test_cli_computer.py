@@ -549,3 +549,12 @@ def test_jamfctl_max_connections_cannot_raise_concurrency_or_be_nonsense(jamfctl
     result = sandbox(jamfctl, "computer", "list", "-o", "json")
     assert result.exit_code == 2 and "JAMFCTL_MAX_CONNECTIONS" in result.stderr
     assert result.stdout == ""
+
+
+def test_an_empty_table_listing_writes_nothing_to_stdout(jamfctl):
+    """`> file` stays data only: "no computers matched" is a note on stderr; json still prints []."""
+    table = sandbox(jamfctl, "computer", "list", "--name", "NO-SUCH-MAC-*", "-o", "table")
+    assert table.exit_code == 0 and table.stdout == ""
+    assert "no computers matched" in table.stderr
+    listing = sandbox(jamfctl, "computer", "list", "--name", "NO-SUCH-MAC-*", "-o", "json")
+    assert listing.stdout == "[]\n" and "matched" not in listing.stderr

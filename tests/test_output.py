@@ -329,9 +329,9 @@ def test_details_title_is_its_own_unwrapped_line():
     assert lines[1].split() == ["id", "1"]
 
 
-def test_empty_table_says_no_results():
-    """An empty list is a friendly line, not an empty grid."""
-    assert "No results." in render_many("table", [], color=False)
+def test_empty_table_prints_nothing():
+    """An empty list prints no grid and no words on stdout (the command notes it on stderr)."""
+    assert render_many("table", [], color=False) == ""
 
 
 # --- redaction everywhere -------------------------------------------------------------------------

@@ -183,7 +183,7 @@ def test_serve_prints_url_first_and_stops_cleanly(sig):
     try:
         url = proc.stdout.readline().strip()
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url)
-        assert SANDBOX_CLIENT_ID in proc.stdout.readline()  # the second line documents the fake credentials
+        assert SANDBOX_CLIENT_ID in proc.stderr.readline() + proc.stderr.readline()  # the fake credentials, on stderr
         assert httpx.post(f"{url}/api/oauth/token", data=CREDENTIALS, timeout=5).status_code == 200
         time.sleep(0.2)
         proc.send_signal(sig)

@@ -239,7 +239,7 @@ def status(
         rows.append({"profile": name, "url": entry.url, "client_id": entry.client_id, "secret_store": secret_where,
                      "token_status": token_state, "active": name == active, "default": name == cfg.default_profile})
     if not rows and render.fmt == "table":
-        app_ctx.stdout.write("No profiles. Run `jamfctl login`, set JAMF_URL/JAMF_CLIENT_ID/JAMF_CLIENT_SECRET, or use -p sandbox.\n")
+        note(app_ctx, "no profiles: run `jamfctl login`, set JAMF_URL/JAMF_CLIENT_ID/JAMF_CLIENT_SECRET, or use -p sandbox")
     else:
         render.many(rows)
     # Which keychain holds (or would hold) the secrets, on stderr so that -o json stays data only.

@@ -71,6 +71,8 @@ def list_(
     total = client.total_count or 0  # the server's totalCount, not the (limited) number wanted
     if wanted is not None and total > count and limit is None:
         note(app_ctx, f"showing the first {count} of {total} computers; use --all or --limit N for more")
+    elif count == 0 and render.fmt == "table":
+        note(app_ctx, "no computers matched")
 
 
 @app.command("show")

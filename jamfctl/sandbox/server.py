@@ -186,8 +186,8 @@ def serve(config: SandboxConfig, host: str = "127.0.0.1", port: int = 0, out: Te
     """Serve until SIGINT/SIGTERM. The base URL is the first line on `out`; access log lines go to `err`."""
     server = make_server(config, host, port, err)
     print(server.base_url, file=out, flush=True)
-    print(f"client id: {SANDBOX_CLIENT_ID}  client secret: {SANDBOX_CLIENT_SECRET}  (fake sandbox credentials)",
-          file=out, flush=True)
+    server.write_log(f"client id: {SANDBOX_CLIENT_ID}  client secret: {SANDBOX_CLIENT_SECRET}  "
+                     "(fake sandbox credentials)")
     faults = f", faults {config.faults}" if config.faults else ""
     server.write_log(f"jamfctl sandbox: {config.computers} synthetic computers (seed {config.seed}), "
                      f"latency {config.latency_ms} ms{faults}; Ctrl-C to stop")
