@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from jamfctl import redact
-from jamfctl.errors import AuthError, KeychainError
+from jamfctl.errors import AuthError, KeychainError, ValidationError
 
 log = logging.getLogger("jamfctl.auth")
 
@@ -258,10 +258,15 @@ ENV_VARS = ("JAMF_URL", "JAMF_CLIENT_ID", "JAMF_CLIENT_SECRET")
 
 def from_environment() -> tuple[str, str, str] | None:
     """JAMF_URL + JAMF_CLIENT_ID + JAMF_CLIENT_SECRET, all three, or None when none is set."""
-    values = [os.environ.get(name, "") for name in ENV_VARS]
+    # Surrounding whitespace is never part of a URL or client id; a secret loses only line ends, as on stdin.
+    raw = [os.environ.get(name, "") for name in ENV_VARS]
+    values = [raw[0].strip(), raw[1].strip(), raw[2].strip("\r\n")]
     if all(values):
         return values[0], values[1], values[2]
     if any(values):
+        blank = [n for n, r, v in zip(ENV_VARS, raw, values) if r and not v]
+        if blank:  # set, but to nothing usable: a mistake in the value, not missing credentials
+            raise ValidationError(f"{', '.join(blank)} is set but blank; give it a value, or unset all three")
         missing = ", ".join(n for n, v in zip(ENV_VARS, values) if not v)
         raise AuthError(f"incomplete credentials in the environment: {missing} not set (set all three, or none)")
     return None

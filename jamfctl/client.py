@@ -70,7 +70,8 @@ def ssl_context(ca_bundle: str | None):
         try:
             ctx.load_verify_locations(cafile=ca_bundle)
         except (OSError, ssl.SSLError) as exc:
-            raise UsageError(f"cannot use the CA bundle {ca_bundle!r}: {type(exc).__name__}") from None
+            raise UsageError(f"cannot use the CA bundle {ca_bundle!r} (--ca-bundle or JAMFCTL_CA_BUNDLE): "
+                             f"{type(exc).__name__}") from None
     return ctx
 
 

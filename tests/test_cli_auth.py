@@ -311,6 +311,32 @@ def test_partial_environment_is_a_clear_error(jamfctl, monkeypatch, server, miss
     assert SANDBOX_CLIENT_SECRET not in result.stderr
 
 
+def test_environment_values_lose_surrounding_whitespace(jamfctl, monkeypatch, server, serial):
+    """`JAMF_CLIENT_SECRET="$(cat secret.txt)"`-style values: spaces around the URL and id, and line ends around
+    the secret, are not part of them; an id of only spaces is a usage error (exit 2, nothing is sent)."""
+    monkeypatch.setenv("JAMF_URL", f"  {server.url}\n")
+    monkeypatch.setenv("JAMF_CLIENT_ID", f" {SANDBOX_CLIENT_ID} ")
+    monkeypatch.setenv("JAMF_CLIENT_SECRET", SANDBOX_CLIENT_SECRET + "\r\n")
+    assert jamfctl("computer", "show", serial, "-o", "json").exit_code == 0
+    monkeypatch.setenv("JAMF_CLIENT_ID", "   ")
+    before = len(server.requests())
+    result = jamfctl("computer", "show", serial, "-o", "json")
+    assert result.exit_code == 2 and "JAMF_CLIENT_ID is set but blank" in result.stderr
+    assert len(server.requests()) == before
+
+
+def test_status_with_a_partial_environment_still_lists_profiles(login, jamfctl, monkeypatch):
+    """`auth status` is a diagnostic: with only JAMF_URL set it warns (naming what is missing) and still lists
+    the profiles; only `--check`, which must authenticate, exits 3."""
+    login("prod")
+    monkeypatch.setenv("JAMF_URL", "https://jamf.example.com")
+    result = jamfctl("auth", "status", "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    assert [row["profile"] for row in json.loads(result.stdout)] == ["prod"]
+    assert "JAMF_CLIENT_ID" in result.stderr and "JAMF_CLIENT_SECRET" in result.stderr
+    assert jamfctl("auth", "status", "--check", "-o", "json").exit_code == 3
+
+
 def test_wrong_environment_secret_exits_3(jamfctl, monkeypatch, server):
     """A wrong JAMF_CLIENT_SECRET: exit 3, the value never echoed."""
     monkeypatch.setenv("JAMF_URL", server.url)
@@ -637,3 +663,42 @@ def test_installed_cli_status_check_fails_when_the_server_is_gone(tmp_path):
     assert result.returncode == 7, result.stderr
     assert "cannot connect" in result.stderr and "credentials for" not in result.stderr
     assert SANDBOX_CLIENT_SECRET not in result.stdout + result.stderr
+
+
+# --- answering a prompt with Ctrl-C or Ctrl-D ------------------------------------------------------
+@pytest.mark.parametrize("key, code, words", [("ctrl-c", 130, "interrupted"), ("ctrl-d", 2, "no answer")])
+def test_ctrl_c_or_ctrl_d_at_a_login_prompt(tmp_path, key, code, words):
+    """At `login`'s questions, Ctrl-C exits 130 and Ctrl-D exits 2 (not Typer's "Aborted." and 1), nothing stored."""
+    import pty
+    import select
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    master, slave = pty.openpty()  # a terminal as stdin, so login asks its questions
+    env = {**os.environ, "HOME": str(tmp_path), "JAMFCTL_CONFIG_DIR": str(tmp_path / "cfg"),
+           "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "jamfctl"), "login", "-p", "asked"], stdin=slave,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    os.close(slave)
+    try:
+        shown, deadline = b"", time.monotonic() + 30
+        while b"URL" not in shown and time.monotonic() < deadline:  # the first question, on stdout
+            if select.select([proc.stdout], [], [], 0.2)[0]:
+                shown += os.read(proc.stdout.fileno(), 1024)
+        assert b"URL" in shown, shown
+        if key == "ctrl-c":
+            proc.send_signal(signal.SIGINT)  # what the terminal sends for ^C
+        else:
+            os.write(master, b"\x04")  # the terminal's end-of-file character, ^D
+        _, err = proc.communicate(timeout=20)
+    finally:
+        os.close(master)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    err = err.decode()
+    assert proc.returncode == code, err
+    assert words in err and "Aborted" not in err and "Traceback" not in err
+    assert not (tmp_path / "cfg" / "config.toml").exists()

@@ -558,3 +558,20 @@ def test_an_empty_table_listing_writes_nothing_to_stdout(jamfctl):
     assert "no computers matched" in table.stderr
     listing = sandbox(jamfctl, "computer", "list", "--name", "NO-SUCH-MAC-*", "-o", "json")
     assert listing.stdout == "[]\n" and "matched" not in listing.stderr
+
+
+@pytest.mark.parametrize("variable, value", [("JAMFCTL_TIMEOUT", "abc"), ("JAMFCTL_PROFILE", "bad name")])
+def test_a_bad_value_from_the_environment_names_its_variable(jamfctl, monkeypatch, variable, value):
+    """CI users set these in a job's environment: the message says which variable holds the bad value."""
+    monkeypatch.setenv(variable, value)
+    result = jamfctl("computer", "list", "-o", "table")
+    assert result.exit_code == 2 and f"(from {variable})" in result.stderr
+
+
+def test_piped_output_reports_even_early_errors_as_json(jamfctl):
+    """Piped with no -o, a data command's output would be JSON, so an error found before the command ran
+    (a bad --timeout) gets the JSON line too; with -o table it does not."""
+    piped = jamfctl("-p", "sandbox", "--timeout", "abc", "computer", "list")
+    assert piped.exit_code == 2 and last_json_line(piped.stderr)["error"] == "invalid_input"
+    table = jamfctl("-p", "sandbox", "--timeout", "abc", "computer", "list", "-o", "table")
+    assert table.exit_code == 2 and "exit_code" not in table.stderr

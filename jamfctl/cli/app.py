@@ -1,6 +1,7 @@
 """The root command: global options, sub-command registration, and the one error handler."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from typing import Annotated, Optional
@@ -33,8 +34,17 @@ class JamfctlGroup(TyperGroup):
             if app_ctx is not None and _wants_json(app_ctx, args):
                 app_ctx.usage_error = {"error": "usage", "message": exc.format_message(), "exit_code": exc.exit_code}
             raise
-        except (typer.Exit, typer.Abort, KeyboardInterrupt, EOFError):
-            raise  # --help, Ctrl-C: Typer's standalone mode reports these
+        except typer.Abort as exc:  # a prompt met Ctrl-C or Ctrl-D (Typer turns both into Abort, exit 1)
+            from jamfctl.errors import Interrupted, UsageError
+
+            app_ctx = ctx.obj if isinstance(ctx.obj, AppContext) else AppContext()
+            if isinstance(exc.__context__, KeyboardInterrupt):
+                error: JamfctlError = Interrupted("interrupted; nothing was stored")
+            else:
+                error = UsageError("no answer (end of input); nothing was stored")
+            raise typer.Exit(report(app_ctx, error, args)) from None
+        except (typer.Exit, KeyboardInterrupt, EOFError):
+            raise  # --help, Ctrl-C outside a prompt: Typer's standalone mode and jamfctl.entry report these
         except BrokenPipeError:  # `jamfctl ... | head`: the reader left, which is not an error
             raise typer.Exit(0) from None
         except Exception as exc:  # JamfctlError, or a last-resort plain line (traceback only with --debug)
@@ -82,8 +92,10 @@ def root(
 
     app_ctx: AppContext = ctx.obj if isinstance(ctx.obj, AppContext) else AppContext()
     ctx.obj = app_ctx
-    app_ctx.profile = validate.profile_name(profile) if profile is not None else None  # -p "" is an error
-    app_ctx.timeout = validate.timeout(timeout)
+    with _naming_the_variable(ctx, "profile", "JAMFCTL_PROFILE"):
+        app_ctx.profile = validate.profile_name(profile) if profile is not None else None  # -p "" is an error
+    with _naming_the_variable(ctx, "timeout", "JAMFCTL_TIMEOUT"):
+        app_ctx.timeout = validate.timeout(timeout)
     if os.environ.get("JAMFCTL_MAX_CONNECTIONS"):  # an environment setting only: rarely needed, never raised past 5
         app_ctx.max_connections = validate.max_connections(os.environ["JAMFCTL_MAX_CONNECTIONS"])
     app_ctx.debug = debug
@@ -92,6 +104,20 @@ def root(
     app_ctx.ca_bundle = ca_bundle
     configure_logging(debug, app_ctx.stderr, sandbox=app_ctx.is_sandbox)
     ctx.call_on_close(app_ctx.close)
+
+
+@contextlib.contextmanager
+def _naming_the_variable(ctx: typer.Context, param: str, variable: str):
+    """A bad value that came from the environment: the message says which variable (CI users look there last)."""
+    from jamfctl.errors import ValidationError
+
+    try:
+        yield
+    except ValidationError as exc:
+        source = ctx.get_parameter_source(param)
+        if source is not None and source.name == "ENVIRONMENT":
+            raise ValidationError(f"{exc.message} (from {variable})") from None
+        raise
 
 
 def _typer_colour(color: bool) -> None:
@@ -136,7 +162,13 @@ def report(app_ctx: AppContext, exc: BaseException, argv: list[str]) -> int:
     return error.exit_code
 
 
+DATA_COMMANDS = {("computer", "list"), ("computer", "show"), ("auth", "status")}  # the ones with -o
+
+
 def _wants_json(app_ctx: AppContext, argv: list[str]) -> bool:
+    """Whether the output is (or would have been) JSON, so that the error also gets its JSON line: the
+    command's format once chosen, else an -o on the command line, else the default (json when piped) for a
+    command that prints data, also when the error came before the command chose (a bad --timeout)."""
     if app_ctx.output_format is not None:
         return app_ctx.output_format in ("json", "ndjson")
     for i, arg in enumerate(argv):
@@ -144,9 +176,8 @@ def _wants_json(app_ctx: AppContext, argv: list[str]) -> bool:
             return argv[i + 1].lower() in ("json", "ndjson")
         if arg.startswith(("--output=", "-o")) and arg not in ("-o",):
             value = arg.split("=", 1)[1] if "=" in arg else arg[2:]
-            if value.lower() in ("json", "ndjson"):
-                return True
-    return False
+            return value.lower() in ("json", "ndjson")
+    return tuple(argv[:2]) in DATA_COMMANDS and not app_ctx.stdout_is_tty
 
 
 def run(argv: list[str], app_ctx: AppContext | None = None) -> int:

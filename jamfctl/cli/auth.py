@@ -206,7 +206,11 @@ def status(
     cfg = config.load()
     keychain = app_ctx.get_keychain()
     backend = keychain.backend_name()
-    env = auth.from_environment()
+    try:
+        env = auth.from_environment()
+    except JamfctlError as exc:  # a diagnostic command still lists the profiles; only --check fails on it
+        note(app_ctx, f"warning: {exc.message}")
+        env = None
     active = "environment" if env and not app_ctx.is_sandbox else (app_ctx.profile_name if not app_ctx.is_sandbox else "sandbox")
     checked: tuple[Credentials, str] | None = None
     failure: JamfctlError | None = None
