@@ -60,7 +60,6 @@ class AppContext:
     keychain: Keychain | None = None
     output_format: str | None = None  # set once a command has chosen its format (errors follow it)
     max_connections: int = 5  # JAMFCTL_MAX_CONNECTIONS lowers it; nothing raises it past Jamf's 5
-    usage_error: dict | None = None  # a usage error's JSON line, written after Typer's own message
     _client: JamfClient | None = None
     _credentials: Credentials | None = None
 

@@ -420,14 +420,24 @@ def test_json_errors_end_with_a_json_line(jamfctl):
         assert payload["error"] and payload["message"]
 
 
-def test_usage_errors_also_end_with_a_json_line_with_o_json(jamfctl):
-    """An unknown option or a missing value is a usage error (exit 2): with -o json it gets the JSON line too."""
-    for args in (("computer", "list", "--bogus"), ("computer", "list", "--limit")):
-        result = sandbox(jamfctl, *args[:2], "-o", "json", *args[2:])
+@pytest.mark.parametrize("args, words", [
+    (("computer", "list", "--bogus"), "No such option: --bogus (see `jamfctl computer list --help`)"),
+    (("computer", "list", "--limit"), "Option '--limit' requires an argument"),
+    (("computer", "lst"), "Did you mean 'list'?"),
+])
+def test_usage_errors_are_plain_lines_like_every_other_error(jamfctl, args, words):
+    """An unknown option or command, or a missing value (exit 2): one plain line marked as the sandbox's, with
+    where to look, not a drawn panel; with -o json, the JSON line follows."""
+    for fmt in ("table", "json"):
+        result = sandbox(jamfctl, *args, "-o", fmt) if args[-1] != "--limit" else sandbox(jamfctl, "computer", "list",
+                                                                                            "-o", fmt, "--limit")
         assert result.exit_code == 2
-        # In a real process the JSON line comes last, after Typer's message; here the two streams are joined.
-        (line,) = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
-        assert line["error"] == "usage" and line["exit_code"] == 2 and line["message"]
+        lines = result.stderr.splitlines()
+        assert lines[0].startswith("Error (sandbox): ") and words in lines[0], result.stderr
+        assert len(lines) == (2 if fmt == "json" else 1) and "\u256d" not in result.stderr  # no panel corner
+        if fmt == "json":
+            assert last_json_line(result.stderr) == {"error": "usage", "message": lines[0][len("Error (sandbox): "):],
+                                                     "exit_code": 2}
 
 
 def test_piped_output_without_o_reports_errors_as_json(jamfctl):

@@ -29,11 +29,15 @@ class JamfctlGroup(TyperGroup):
         args = [*getattr(ctx, "_protected_args", []), *ctx.args]
         try:
             return super().invoke(ctx)
-        except ClickException as exc:  # a usage error: Typer prints it; with -o json, run() adds the JSON line
-            app_ctx = ctx.obj if isinstance(ctx.obj, AppContext) else None
-            if app_ctx is not None and _wants_json(app_ctx, args):
-                app_ctx.usage_error = {"error": "usage", "message": exc.format_message(), "exit_code": exc.exit_code}
-            raise
+        except ClickException as exc:
+            # A usage error below the root (unknown option or command, a missing value): reported like every
+            # other error, in one or two plain lines (not Typer's panel), with the sandbox mark and JSON line.
+            from jamfctl.errors import UsageError
+
+            app_ctx = ctx.obj if isinstance(ctx.obj, AppContext) else AppContext()
+            where = getattr(exc, "ctx", None)
+            hint = f" (see `{where.command_path} --help`)" if where is not None else ""
+            raise typer.Exit(report(app_ctx, UsageError(exc.format_message() + hint), args)) from None
         except typer.Abort as exc:  # a prompt met Ctrl-C or Ctrl-D (Typer turns both into Abort, exit 1)
             from jamfctl.errors import Interrupted, UsageError
 
@@ -198,9 +202,6 @@ def run(argv: list[str], app_ctx: AppContext | None = None) -> int:
         return 0
     except SystemExit as exc:
         code = exc.code
-        if app_ctx.usage_error is not None:  # after Typer's message, so the JSON line is the last one
-            app_ctx.stderr.write(json.dumps(app_ctx.usage_error) + "\n")
-            app_ctx.stderr.flush()
         return code if isinstance(code, int) else (0 if code is None else 1)
     finally:
         app_ctx.close()
