@@ -24,3 +24,13 @@ def test_every_command_has_help_with_an_example(jamfctl, monkeypatch, command):
     rows = [line for line in result.stdout.splitlines() if re.search(r"│ +--", line) and "--help" not in line]
     generic = [row.strip("│ ") for row in rows if re.search(r"<(bool|str|int|float)>", row)]
     assert generic == [], generic
+
+
+@pytest.mark.parametrize("group", [(), ("computer",), ("auth",), ("sandbox",)], ids=lambda g: " ".join(g) or "jamfctl")
+def test_a_bare_command_group_prints_its_help_and_succeeds(jamfctl, group):
+    """`jamfctl` or `jamfctl computer` alone asks what there is (as with gh and kubectl): help on stdout, exit 0;
+    an unknown command is still a usage error."""
+    result = jamfctl(*group)
+    assert result.exit_code == 0 and "Usage: jamfctl" in result.stdout and "Error" not in result.stderr
+    wrong = jamfctl(*group, "no-such-command")
+    assert wrong.exit_code == 2 and "No such command" in wrong.stderr

@@ -30,6 +30,8 @@ class JamfctlGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except ClickException as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # `jamfctl computer`: its help is printed; as gh does, 0
+                raise typer.Exit(0) from None
             # A usage error below the root (unknown option or command, a missing value): reported like every
             # other error, in one or two plain lines (not Typer's panel), with the sandbox mark and JSON line.
             from jamfctl.errors import UsageError
@@ -202,6 +204,8 @@ def run(argv: list[str], app_ctx: AppContext | None = None) -> int:
         return 0
     except SystemExit as exc:
         code = exc.code
+        if not argv and code == 2:  # bare `jamfctl` printed its help (click's no_args_is_help): not an error
+            code = 0
         return code if isinstance(code, int) else (0 if code is None else 1)
     finally:
         app_ctx.close()
