@@ -59,6 +59,7 @@ class AppContext:
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
     keychain: Keychain | None = None
     output_format: str | None = None  # set once a command has chosen its format (errors follow it)
+    prints_data: bool = False  # the command has -o: piped, its errors get the JSON line too
     max_connections: int = 5  # JAMFCTL_MAX_CONNECTIONS lowers it; nothing raises it past Jamf's 5
     _client: JamfClient | None = None
     _credentials: Credentials | None = None

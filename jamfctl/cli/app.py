@@ -27,6 +27,10 @@ class JamfctlGroup(TyperGroup):
 
         # The command line below the root (for `-o json` errors); Group.invoke empties these, so copy first.
         args = [*getattr(ctx, "_protected_args", []), *ctx.args]
+        if not isinstance(ctx.obj, AppContext):  # Typer's test runner passes none; root() then uses this one
+            ctx.obj = AppContext()
+        app_ctx: AppContext = ctx.obj
+        app_ctx.prints_data = self._prints_data(ctx, args)
         try:
             return super().invoke(ctx)
         except ClickException as exc:
@@ -36,14 +40,12 @@ class JamfctlGroup(TyperGroup):
             # other error, in one or two plain lines (not Typer's panel), with the sandbox mark and JSON line.
             from jamfctl.errors import UsageError
 
-            app_ctx = ctx.obj if isinstance(ctx.obj, AppContext) else AppContext()
             where = getattr(exc, "ctx", None)
             hint = f" (see `{where.command_path} --help`)" if where is not None else ""
             raise typer.Exit(report(app_ctx, UsageError(exc.format_message() + hint), args)) from None
         except typer.Abort as exc:  # a prompt met Ctrl-C or Ctrl-D (Typer turns both into Abort, exit 1)
             from jamfctl.errors import Interrupted, UsageError
 
-            app_ctx = ctx.obj if isinstance(ctx.obj, AppContext) else AppContext()
             if isinstance(exc.__context__, KeyboardInterrupt):
                 error: JamfctlError = Interrupted("interrupted; nothing was stored")
             else:
@@ -54,8 +56,19 @@ class JamfctlGroup(TyperGroup):
         except BrokenPipeError:  # `jamfctl ... | head`: the reader left, which is not an error
             raise typer.Exit(0) from None
         except Exception as exc:  # JamfctlError, or a last-resort plain line (traceback only with --debug)
-            app_ctx = ctx.obj if isinstance(ctx.obj, AppContext) else AppContext()
             raise typer.Exit(report(app_ctx, exc, args)) from (exc if isinstance(exc, JamfctlError) else None)
+
+    def _prints_data(self, ctx, args: list[str]) -> bool:
+        """Whether the command named by `args` prints data (has -o): its errors then follow its output format,
+        even one found before the command chose it. Read from the command itself, so a new command needs no list."""
+        command = self
+        for word in args:
+            if not hasattr(command, "get_command") or word.startswith("-"):
+                break
+            command = command.get_command(ctx, word)
+            if command is None:
+                return False
+        return command is not self and any(param.name == "output" for param in command.params)
 
 
 app = typer.Typer(
@@ -168,9 +181,6 @@ def report(app_ctx: AppContext, exc: BaseException, argv: list[str]) -> int:
     return error.exit_code
 
 
-DATA_COMMANDS = {("computer", "list"), ("computer", "show"), ("auth", "status")}  # the ones with -o
-
-
 def _wants_json(app_ctx: AppContext, argv: list[str]) -> bool:
     """Whether the output is (or would have been) JSON, so that the error also gets its JSON line: the
     command's format once chosen, else an -o on the command line, else the default (json when piped) for a
@@ -183,7 +193,7 @@ def _wants_json(app_ctx: AppContext, argv: list[str]) -> bool:
         if arg.startswith(("--output=", "-o")) and arg not in ("-o",):
             value = arg.split("=", 1)[1] if "=" in arg else arg[2:]
             return value.lower() in ("json", "ndjson")
-    return tuple(argv[:2]) in DATA_COMMANDS and not app_ctx.stdout_is_tty
+    return app_ctx.prints_data and not app_ctx.stdout_is_tty
 
 
 def run(argv: list[str], app_ctx: AppContext | None = None) -> int:
