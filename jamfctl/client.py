@@ -10,7 +10,6 @@ import logging
 import math
 import random
 import re
-import threading
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -133,6 +132,19 @@ def _jamf_error_text(response: httpx.Response) -> str:
     return redact.scrub(text)[:300]
 
 
+class Listing:
+    """The records of one paged listing, streamed; `total_count` is the server's totalCount (before any
+    --limit), known once the first page has been read. Each listing carries its own, so a command that
+    runs two listings never reads the other's."""
+
+    def __init__(self) -> None:
+        self.total_count: int | None = None
+        self._records: Iterator[dict] = iter(())
+
+    def __iter__(self) -> Iterator[dict]:
+        return self._records
+
+
 class JamfClient:
     def __init__(
         self,
@@ -150,8 +162,6 @@ class JamfClient:
         self.label = label  # how messages name the server ("the sandbox" in sandbox mode)
         self.max_connections = max(1, min(max_connections, MAX_CONNECTIONS))
         self.tokens: TokenProvider | None = None
-        self.requests_sent = 0
-        self.total_count: int | None = None  # totalCount of the last paginate() run (before --limit)
         verify: Any = True
         if transport is None and self.base_url.startswith("https://"):
             verify = ssl_context(ca_bundle)
@@ -164,7 +174,6 @@ class JamfClient:
             verify=verify,
             follow_redirects=False,
         )
-        self._count_lock = threading.Lock()
 
     def close(self) -> None:
         self._http.close()
@@ -240,8 +249,6 @@ class JamfClient:
                 headers["Authorization"] = f"Bearer {token}"
             kind, wait, error = None, 0.0, None
             t0 = time.monotonic()
-            with self._count_lock:
-                self.requests_sent += 1
             try:
                 request = self._http.build_request(method, path, params=params, data=data, headers=headers)
                 response = self._http.send(request, stream=True)
@@ -338,6 +345,23 @@ class JamfClient:
         limit: int | None = None,
         privilege: str | None = None,
         on_progress: Callable[[int, int], None] | None = None,
+    ) -> Listing:
+        """The records of a paged list endpoint, in order, as a `Listing` (which carries `totalCount`)."""
+        listing = Listing()
+        listing._records = self._pages(listing, path, params, page_size=page_size, limit=limit,
+                                       privilege=privilege, on_progress=on_progress)
+        return listing
+
+    def _pages(
+        self,
+        listing: Listing,
+        path: str,
+        params: list[tuple[str, str]],
+        *,
+        page_size: int,
+        limit: int | None,
+        privilege: str | None,
+        on_progress: Callable[[int, int], None] | None,
     ) -> Iterator[dict]:
         """Yield records in order, fetching up to `max_connections` pages at once.
 
@@ -398,7 +422,7 @@ class JamfClient:
                     elif key == "totalCount" and number == 0:
                         if type(value) is not int or value < 0:
                             raise ServerError(f"{self.label} sent an invalid totalCount for GET {path}")
-                        self.total_count = value
+                        listing.total_count = value
                         wanted = value if limit is None else min(value, limit)
                         pages_needed = math.ceil(wanted / page_size)
                         top_up()  # keep five requests in flight while this page is written out

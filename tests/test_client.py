@@ -552,6 +552,17 @@ def test_page_size_never_exceeds_2000(make_client, asked):
     assert {size for _, size in fleet.pages} == {2000}
 
 
+def test_each_listing_carries_its_own_total_count(make_client):
+    """Two listings on one client: each reports the server's totalCount of its own run (no state on the client)."""
+    client = make_client(FakeJamf(api=Fleet(12)))
+    first = client.paginate(INVENTORY, [], page_size=5, limit=3)
+    assert first.total_count is None  # not known before the first page is read
+    assert len(list(first)) == 3 and first.total_count == 12
+    second = client.paginate(INVENTORY, [], page_size=5, limit=1)
+    assert len(list(second)) == 1 and second.total_count == 12 and first.total_count == 12
+    assert not hasattr(client, "total_count")
+
+
 def test_paginate_stops_by_total_count(make_client):
     """A server that keeps sending full pages past the end does not make the listing longer."""
     fleet = Fleet(10, honest=False)

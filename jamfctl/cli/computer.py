@@ -64,11 +64,11 @@ def list_(
 
     client = app_ctx.client()
     with _progress(app_ctx) as on_progress:
-        records = computers.list_computers(
+        listing = computers.list_computers(
             client, sections=sections, rsql=rsql, sort=sort_by, limit=wanted, on_progress=on_progress
         )
-        count = render.many(r.to_dict() for r in records)
-    total = client.total_count or 0  # the server's totalCount, not the (limited) number wanted
+        count = render.many(r.to_dict() for r in listing)
+    total = listing.total_count or 0  # the server's totalCount, not the (limited) number wanted
     if wanted is not None and total > count and limit is None:
         note(app_ctx, f"showing the first {count} of {total} computers; use --all or --limit N for more")
     elif count == 0 and render.fmt == "table":

@@ -5,10 +5,10 @@ import json
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 from jamfctl import validate
-from jamfctl.client import JamfClient
+from jamfctl.client import JamfClient, Listing
 from jamfctl.errors import NotFoundError, ServerError, UsageError
 from jamfctl.output import Column
 from jamfctl.resources.models import ComputerInventory
@@ -115,12 +115,13 @@ def list_computers(
     sort: str | None = None,
     limit: int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
-) -> Iterator[ComputerInventory]:
+) -> Listing:
     params = _section_params(sections) + [("sort", stable_sort(sort))]
     if rsql:
         params.append(("filter", rsql))
-    for record in client.paginate(LIST_PATH, params, limit=limit, privilege=privilege(), on_progress=on_progress):
-        yield _inventory(client, record)
+    listing = client.paginate(LIST_PATH, params, limit=limit, privilege=privilege(), on_progress=on_progress)
+    listing._records = (_inventory(client, record) for record in listing._records)
+    return listing
 
 
 def stable_sort(sort: str | None) -> str:
