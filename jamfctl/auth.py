@@ -5,6 +5,7 @@
   in the keychain only, under a key that includes a one-way fingerprint of the secret (so a changed or
   wrong secret never reuses a token minted with another).
 - Every secret and token is registered with jamfctl.redact so no log line or message can carry it.
+- `BearerAuth` puts the token on each request (httpx's own extension point) and refreshes it once on a 401.
 """
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
-from jamfctl import redact
+import httpx
+
+from jamfctl import redact, wire
 from jamfctl.errors import AuthError, KeychainError, ValidationError
 
 log = logging.getLogger("jamfctl.auth")
@@ -41,9 +44,14 @@ class Credentials:
 
     @property
     def cache_key(self) -> str:
-        """One-way: identifies (server, client, secret) without revealing the secret."""
-        material = f"{self.url}\0{self.client_id}\0{self.secret}".encode()
-        return hashlib.sha256(material).hexdigest()[:40]
+        return token_cache_key(self.url, self.client_id, self.secret)
+
+
+def token_cache_key(url: str, client_id: str, secret: str) -> str:
+    """The key a token is cached under. One-way: identifies (server, client, secret) without revealing
+    the secret, so a changed or wrong secret never finds a token minted with another."""
+    material = f"{url}\0{client_id}\0{secret}".encode()
+    return hashlib.sha256(material).hexdigest()[:40]
 
 
 @dataclass
@@ -134,16 +142,20 @@ class Keychain:
         self._call("storing a secret", self.backend.set_password, service, username, value)
 
     def delete(self, service: str, username: str) -> bool:
+        """True if an entry was removed, False if there was none; any other failure is a KeychainError."""
         from keyring.errors import PasswordDeleteError
 
         self.require()
-        try:
-            self._call("removing a secret", self.backend.delete_password, service, username)
-        except KeychainError as exc:
-            if isinstance(exc.__context__, PasswordDeleteError) or "PasswordDeleteError" in exc.message:
+        backend = self.backend
+
+        def delete_if_present() -> bool:
+            try:
+                backend.delete_password(service, username)
+            except PasswordDeleteError:  # keyring's way of saying there was nothing to delete
                 return False
-            raise
-        return True
+            return True
+
+        return self._call("removing a secret", delete_if_present)
 
     # secrets per profile
     def get_secret(self, profile: str) -> str | None:
@@ -250,6 +262,28 @@ class TokenProvider:
             self._keychain.delete_token(self.credentials.cache_key)
         except KeychainError:
             pass
+
+
+class BearerAuth(httpx.Auth):
+    """`Authorization: Bearer <token>` from the provider. On a 401 the token expired or was revoked
+    between our check and the server's: forget it and send the request once more with a new one."""
+
+    def __init__(self, tokens: TokenProvider) -> None:
+        self.tokens = tokens
+
+    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+        token = self.tokens.token()
+        request.headers["Authorization"] = f"Bearer {token}"
+        response = yield request
+        if response.status_code != 401:
+            return
+        wire.read_body(response)  # httpx reads a response it retries past: bounded here, not by httpx
+        self.tokens.invalidate(token)
+        log.debug("401 with a token: refreshing it and retrying once")
+        again = httpx.Request(request.method, request.url, headers=request.headers, stream=request.stream,
+                              extensions=dict(request.extensions))  # a new request: the first stays as it was sent
+        again.headers["Authorization"] = f"Bearer {self.tokens.token()}"
+        yield again
 
 
 # --- where the credentials come from --------------------------------------------------------------

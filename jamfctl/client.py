@@ -1,4 +1,4 @@
-"""The one HTTP client: base URL, TLS, timeouts, auth header, retries, error mapping and paging.
+"""The one HTTP client: base URL, TLS, timeouts, auth, retries, error mapping and paging (with jamfctl.paging).
 
 Network code never prints; it raises jamfctl.errors types and logs (redacted) to `jamfctl.http`.
 """
@@ -11,15 +11,14 @@ import math
 import random
 import re
 import time
-from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Mapping, NamedTuple
 
 import httpx
 
 from jamfctl import __version__, redact, wire
-from jamfctl.auth import Credentials, TokenProvider
+from jamfctl.auth import BearerAuth, Credentials, Keychain, TokenProvider
+from jamfctl.paging import Pager
 from jamfctl.errors import (
     AuthError,
     ForbiddenError,
@@ -41,7 +40,8 @@ RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Bounded retries: attempts per kind of failure, exponential backoff with jitter, a total budget."""
+    """Bounded retries: attempts per kind of failure and in all, exponential backoff with jitter, a capped
+    Retry-After and a total time budget. `next_wait` decides; the client only sleeps."""
 
     status_attempts: int = 8  # 429/502/503/504
     broken_attempts: int = 8  # connection reset / dropped mid-response
@@ -52,10 +52,28 @@ class RetryPolicy:
     max_delay: float = 8.0
     max_retry_after: float = 60.0
     total_budget: float = 180.0
+    jitter: Callable[[float, float], float] = field(default=random.uniform, repr=False, compare=False)
+
+    def attempts(self, kind: str) -> int:
+        """Tries allowed for one kind of failure: "status", "broken", "connect" or "timeout"."""
+        return {"status": self.status_attempts, "broken": self.broken_attempts,
+                "connect": self.connect_attempts, "timeout": self.timeout_attempts}[kind]
 
     def backoff(self, retry: int) -> float:
         ceiling = min(self.max_delay, self.base_delay * 2 ** (retry - 1))
-        return random.uniform(ceiling / 2, ceiling)
+        return self.jitter(ceiling / 2, ceiling)
+
+    def next_wait(self, kind: str, failures: Mapping[str, int], elapsed: float,
+                  retry_after: float | None) -> float | None:
+        """Seconds to wait before the next try, or None to give up.
+
+        `failures` counts the failures so far by kind, this one included; `elapsed` is the seconds since
+        the first try; `retry_after` is what the server asked for, honoured up to max_retry_after."""
+        retries = sum(failures.values())
+        if failures.get(kind, 0) >= self.attempts(kind) or retries >= self.total_attempts:
+            return None
+        wait = max(min(retry_after or 0.0, self.max_retry_after), self.backoff(retries))
+        return None if elapsed + wait > self.total_budget else wait
 
 
 def ssl_context(ca_bundle: str | None):
@@ -98,7 +116,8 @@ def _tls_failure(exc: BaseException, label: str) -> str | None:
     return None
 
 
-def _retry_after(response: httpx.Response, cap: float) -> float | None:
+def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds the server asked us to wait (a number or an HTTP date), uncapped; None if unreadable."""
     value = response.headers.get("retry-after")
     if not value:
         return None
@@ -109,7 +128,7 @@ def _retry_after(response: httpx.Response, cap: float) -> float | None:
             seconds = email.utils.parsedate_to_datetime(value).timestamp() - time.time()
         except (TypeError, ValueError):
             return None
-    return min(max(seconds, 0.0), cap)
+    return None if math.isnan(seconds) else max(seconds, 0.0)  # "nan" would reach time.sleep
 
 
 def _jamf_error_text(response: httpx.Response) -> str:
@@ -139,10 +158,20 @@ class Listing:
 
     def __init__(self) -> None:
         self.total_count: int | None = None
-        self._records: Iterator[dict] = iter(())
+        self._records: Iterator[Any] = iter(())
 
-    def __iter__(self) -> Iterator[dict]:
+    def __iter__(self) -> Iterator[Any]:
         return self._records
+
+    def map(self, convert: Callable[[Any], Any]) -> Listing:
+        """Convert each record as it streams past (e.g. into a model); the total_count stays this one's."""
+        self._records = map(convert, self._records)
+        return self
+
+
+class _Failed(NamedTuple):
+    kind: str  # "broken", "connect" or "timeout" (see RetryPolicy.attempts)
+    error: NetworkError
 
 
 class JamfClient:
@@ -154,14 +183,22 @@ class JamfClient:
         transport: httpx.BaseTransport | None = None,
         ca_bundle: str | None = None,
         max_connections: int = MAX_CONNECTIONS,
-        retry: RetryPolicy = RetryPolicy(),
+        retry: RetryPolicy | None = None,
+        page_size: int | None = None,
         label: str = "Jamf Pro",
+        credentials: Credentials | None = None,
+        keychain: Keychain | None = None,
     ) -> None:
+        """`credentials` authenticate every request but the token request; `keychain` caches tokens
+        between runs (None: in memory only). Without credentials, only unauthenticated requests work."""
         self.base_url = base_url.rstrip("/")
-        self.retry = retry
+        self.retry = retry or RetryPolicy()
+        self.page_size = page_size or MAX_PAGE_SIZE  # the largest page it asks for; paginate can only lower it
         self.label = label  # how messages name the server ("the sandbox" in sandbox mode)
         self.max_connections = max(1, min(max_connections, MAX_CONNECTIONS))
-        self.tokens: TokenProvider | None = None
+        # Tokens come from this client's own token request: the same transport, timeouts and retries.
+        self.tokens = TokenProvider(credentials, self.request_token, keychain) if credentials else None
+        self._auth = BearerAuth(self.tokens) if self.tokens else None
         verify: Any = True
         if transport is None and self.base_url.startswith("https://"):
             verify = ssl_context(ca_bundle)
@@ -235,81 +272,68 @@ class JamfClient:
         authenticate: bool = True,
         idempotent: bool,
     ) -> httpx.Response:
-        policy = self.retry
+        """Send with bounded retries (RetryPolicy.next_wait decides). A failure while the body is read is
+        retried like one before it; a non-idempotent request is sent again only after a connect error."""
+        if authenticate and self._auth is None:
+            raise AuthError("no credentials: run `jamfctl login` or set the JAMF_* environment variables")
+        auth = self._auth if authenticate else None
         started = time.monotonic()
         failures: dict[str, int] = {}
-        refreshed = False
         while True:
-            headers = {}
-            token = None
-            if authenticate:
-                if self.tokens is None:
-                    raise AuthError("no credentials: run `jamfctl login` or set the JAMF_* environment variables")
-                token = self.tokens.token()
-                headers["Authorization"] = f"Bearer {token}"
-            kind, wait, error = None, 0.0, None
-            t0 = time.monotonic()
-            try:
-                request = self._http.build_request(method, path, params=params, data=data, headers=headers)
-                response = self._http.send(request, stream=True)
-                try:
-                    wire.read_body(response)
-                finally:
-                    response.close()
-            except wire.ResponseTooLarge:
-                raise ServerError(
-                    f"{self.label} sent a response larger than {wire.MAX_RESPONSE_BYTES // 2**20} MiB to {method} {path}; "
-                    "jamfctl stopped reading it"
-                ) from None
-            except httpx.TimeoutException as exc:
-                kind, error = "timeout", NetworkError(
-                    f"{self.label} did not answer within the timeout ({type(exc).__name__}); "
-                    "check the network or raise --timeout"
-                )
-            except httpx.ConnectError as exc:
-                tls = _tls_failure(exc, self.label)
-                if tls is not None:  # not transient: retrying a certificate that fails to verify cannot help
-                    raise NetworkError(tls) from None
-                kind, error = "connect", NetworkError(
-                    f"cannot connect to {self.label}: check the URL and the network (connection refused or unreachable)"
-                )
-            except httpx.TransportError as exc:
-                kind, error = "broken", NetworkError(
-                    f"the connection to {self.label} broke ({type(exc).__name__}); try again"
-                )
+            outcome = self._attempt(method, path, params, data, auth)
+            if isinstance(outcome, httpx.Response):
+                if outcome.status_code not in RETRY_STATUSES or not idempotent:
+                    return outcome
+                kind, retry_after = "status", _retry_after(outcome)
             else:
-                elapsed_ms = (time.monotonic() - t0) * 1000
-                log.debug("%s %s -> %s (%.0f ms)", method, redact.scrub(str(response.request.url.raw_path, "ascii", "replace")), response.status_code, elapsed_ms)
-                if response.status_code == 401 and authenticate and not refreshed:
-                    # The token expired or was revoked between our check and the server's: refresh once.
-                    refreshed = True
-                    self.tokens.invalidate(token)
-                    log.debug("401 with a token: refreshing it and retrying once")
-                    continue
-                if response.status_code not in RETRY_STATUSES or not idempotent:
-                    return response
-                kind = "status"
-                wait = _retry_after(response, policy.max_retry_after) or 0.0
-                error = response
-            if kind != "status":
+                kind, retry_after = outcome.kind, None
                 log.debug("%s %s failed: %s", method, path, kind)
             failures[kind] = failures.get(kind, 0) + 1
-            limit = {
-                "status": policy.status_attempts,
-                "broken": policy.broken_attempts,
-                "connect": policy.connect_attempts,
-                "timeout": policy.timeout_attempts,
-            }[kind]
-            retries = sum(failures.values())
-            wait = max(wait, policy.backoff(retries))
-            over_budget = time.monotonic() - started + wait > policy.total_budget
-            out_of_attempts = failures[kind] >= limit or retries >= policy.total_attempts
-            if not (idempotent or kind == "connect") or out_of_attempts or over_budget:
-                if isinstance(error, httpx.Response):
-                    return error  # mapped to an exit code by _raise_for_status
-                raise error
-            log.debug("retrying %s %s in %.2f s (%s, retry %d)", method, path, wait, kind, retries)
+            wait = None
+            if idempotent or kind == "connect":  # a connect error means the request never left
+                wait = self.retry.next_wait(kind, failures, time.monotonic() - started, retry_after)
+            if wait is None:
+                if isinstance(outcome, httpx.Response):
+                    return outcome  # mapped to an exit code by _raise_for_status
+                raise outcome.error
+            log.debug("retrying %s %s in %.2f s (%s, retry %d)", method, path, wait, kind, sum(failures.values()))
             time.sleep(wait)
+
+    def _attempt(self, method: str, path: str, params: Any, data: dict | None,
+                 auth: httpx.Auth | None) -> httpx.Response | _Failed:
+        """One try, the whole body read (bounded): a transient failure comes back as _Failed."""
+        t0 = time.monotonic()
+        try:
+            request = self._http.build_request(method, path, params=params, data=data)
+            response = self._http.send(request, auth=auth, stream=True)
+            try:
+                wire.read_body(response)
+            finally:
+                response.close()
+        except wire.ResponseTooLarge:
+            raise ServerError(
+                f"{self.label} sent a response larger than {wire.MAX_RESPONSE_BYTES // 2**20} MiB to {method} {path}; "
+                "jamfctl stopped reading it"
+            ) from None
+        except httpx.TimeoutException as exc:
+            return _Failed("timeout", NetworkError(
+                f"{self.label} did not answer within the timeout ({type(exc).__name__}); "
+                "check the network or raise --timeout"
+            ))
+        except httpx.ConnectError as exc:
+            tls = _tls_failure(exc, self.label)
+            if tls is not None:  # not transient: retrying a certificate that fails to verify cannot help
+                raise NetworkError(tls) from None
+            return _Failed("connect", NetworkError(
+                f"cannot connect to {self.label}: check the URL and the network (connection refused or unreachable)"
+            ))
+        except httpx.TransportError as exc:
+            return _Failed("broken", NetworkError(
+                f"the connection to {self.label} broke ({type(exc).__name__}); try again"
+            ))
+        log.debug("%s %s -> %s (%.0f ms)", method, redact.scrub(str(response.request.url.raw_path, "ascii", "replace")),
+                  response.status_code, (time.monotonic() - t0) * 1000)
+        return response
 
     def _raise_for_status(self, response: httpx.Response, method: str, path: str, *, privilege: str | None) -> None:
         status = response.status_code
@@ -341,113 +365,25 @@ class JamfClient:
         path: str,
         params: list[tuple[str, str]],
         *,
-        page_size: int = MAX_PAGE_SIZE,
+        page_size: int | None = None,
         limit: int | None = None,
         privilege: str | None = None,
         on_progress: Callable[[int, int], None] | None = None,
     ) -> Listing:
-        """The records of a paged list endpoint, in order, as a `Listing` (which carries `totalCount`)."""
+        """The records of a paged list endpoint, in order, as a `Listing` (which carries `totalCount`).
+        Nothing is sent until the listing is iterated; see jamfctl.paging for how pages are fetched."""
+        size = max(1, min(page_size or MAX_PAGE_SIZE, self.page_size, MAX_PAGE_SIZE, limit or MAX_PAGE_SIZE))
+
+        def fetch(number: int) -> bytes:
+            return self._page_body(path, [*params, ("page", str(number)), ("page-size", str(size))], privilege)
+
         listing = Listing()
-        listing._records = self._pages(listing, path, params, page_size=page_size, limit=limit,
-                                       privilege=privilege, on_progress=on_progress)
+        pager = Pager(fetch, listing, page_size=size, limit=limit, window=self.max_connections,
+                      label=self.label, path=path, on_progress=on_progress)
+        listing._records = pager.records()
         return listing
-
-    def _pages(
-        self,
-        listing: Listing,
-        path: str,
-        params: list[tuple[str, str]],
-        *,
-        page_size: int,
-        limit: int | None,
-        privilege: str | None,
-        on_progress: Callable[[int, int], None] | None,
-    ) -> Iterator[dict]:
-        """Yield records in order, fetching up to `max_connections` pages at once.
-
-        The first wave is sent before `totalCount` is known (pages past the end come back empty), so a
-        listing costs ceil(pages / 5) round trips. Raw page bodies wait in a window of at most five;
-        each is parsed only when its turn comes, which keeps memory flat however big the fleet.
-        """
-        page_size = max(1, min(page_size, MAX_PAGE_SIZE, limit or MAX_PAGE_SIZE))
-        wire.return_big_buffers_to_the_os()
-        window = self.max_connections
-        pool = ThreadPoolExecutor(max_workers=window, thread_name_prefix="page")
-        pending: deque[tuple[int, Future[bytes]]] = deque()
-        next_page = 0
-        pages_needed: int | None = None
-        wanted = 0
-        emitted = 0
-
-        def submit() -> None:
-            nonlocal next_page
-            page_params = [*params, ("page", str(next_page)), ("page-size", str(page_size))]
-            pending.append((next_page, pool.submit(self._page_body, path, page_params, privilege)))
-            next_page += 1
-
-        def top_up() -> None:
-            while pages_needed is not None and next_page < pages_needed and len(pending) < window:
-                submit()
-
-        try:
-            for _ in range(1 if limit is not None and limit <= page_size else window):
-                submit()
-            while pending:
-                number, future = pending.popleft()
-                if pages_needed is not None and number >= pages_needed:
-                    future.cancel()
-                    continue
-                text = future.result().decode("utf-8", errors="replace")
-                del future  # the Future holds the raw body until released
-                events = wire.iter_page(text)
-                has_results = False
-                on_page = 0
-                while True:
-                    try:
-                        key, value = next(events)
-                    except StopIteration:
-                        break
-                    except (ValueError, RecursionError):
-                        raise ServerError(
-                            f"{self.label} sent an incomplete or invalid JSON page for GET {path}; try again"
-                        ) from None
-                    if key == "record":
-                        if limit is not None and emitted >= limit:
-                            return
-                        emitted += 1
-                        on_page += 1
-                        yield value
-                    elif key == "results":
-                        has_results = value is wire.RESULTS_START
-                    elif key == "totalCount" and number == 0:
-                        if type(value) is not int or value < 0:
-                            raise ServerError(f"{self.label} sent an invalid totalCount for GET {path}")
-                        listing.total_count = value
-                        wanted = value if limit is None else min(value, limit)
-                        pages_needed = math.ceil(wanted / page_size)
-                        top_up()  # keep five requests in flight while this page is written out
-                del text, events
-                if not has_results or pages_needed is None:
-                    raise ServerError(f"{self.label} sent a page without results or totalCount for GET {path}")
-                last_page = number >= pages_needed - 1
-                if (on_page < page_size and not last_page) or (last_page and emitted < wanted):
-                    # Fewer records than totalCount promised: the inventory changed mid-run, or the server
-                    # is broken. Stop (a hostile totalCount must not mean endless empty pages) and say so.
-                    raise ServerError(
-                        f"{self.label} reported {wanted} records for GET {path} but page {number} came back short "
-                        f"({emitted} so far); the inventory may have changed during the listing, try again"
-                    )
-                if on_progress is not None:
-                    on_progress(emitted, wanted)
-                top_up()
-        finally:
-            pool.shutdown(wait=False, cancel_futures=True)
 
     def _page_body(self, path: str, params: list[tuple[str, str]], privilege: str | None) -> bytes:
         response = self._send("GET", path, params=params, idempotent=True)
         self._raise_for_status(response, "GET", path, privilege=privilege)
-        body = response.content
-        # An httpx Response sits in a reference cycle (it and its stream point at each other), so it
-        # is freed only by the cyclic GC; without this, every multi-megabyte page would wait for it.
-        response._content = b""
-        return body
+        return wire.take_body(response)  # the response lets go of it, so a page is freed with its text

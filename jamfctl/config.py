@@ -12,16 +12,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jamfctl.errors import ConfigError, JamfctlError
+from jamfctl.errors import ConfigError, ConfigFileError
 
 CONFIG_FILE = "config.toml"
-
-
-class ConfigFileError(JamfctlError):
-    """The config file could not be read or written (an I/O failure: exit 1). A file that reads but does
-    not parse is a ConfigError (exit 2)."""
-
-    kind = "config"
 
 
 def _reason(exc: BaseException) -> str:

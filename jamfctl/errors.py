@@ -1,6 +1,7 @@
 """Typed errors and the one map from error to exit code (see PRODUCT.md, "Errors and exit codes").
 
-Code below the CLI raises these; only `jamfctl.entry` turns them into an exit status.
+Code below the CLI raises these; the CLI's error reporter (`jamfctl.cli.app.report`) turns them into a
+message and an exit status.
 """
 from __future__ import annotations
 
@@ -40,6 +41,13 @@ class ValidationError(UsageError):
 
 
 class ConfigError(UsageError):
+    kind = "config"
+
+
+class ConfigFileError(JamfctlError):
+    """The config file could not be read or written (an I/O failure: exit 1). A file that reads but does
+    not parse is a ConfigError (exit 2)."""
+
     kind = "config"
 
 

@@ -1,6 +1,9 @@
 """Reading response bodies: bounded, in one buffer, and walked a page record by record.
 
-These keep `computer list --all` flat in memory however big the fleet (see client.paginate).
+These keep `computer list --all` flat in memory however big the fleet (see client.paginate). This is
+also the only module that touches httpx internals (`Response._content`): each use sits behind one small
+function below, and tests/test_wire.py runs each against the installed httpx, so raising the pin shows
+any breakage there first.
 """
 from __future__ import annotations
 
@@ -40,12 +43,34 @@ def return_big_buffers_to_the_os() -> None:
         pass
 
 
+# --- httpx internals, fenced ----------------------------------------------------------------------
+def body_in_memory(response: httpx.Response) -> bool:
+    """Whether httpx already holds the whole body (in-memory transports hand one over already read)."""
+    return hasattr(response, "_content")
+
+
+def set_body(response: httpx.Response, content: bytes | bytearray) -> None:
+    """Hand httpx a body read here: `.content`, `.json()` and `.read()` then use it, never the stream."""
+    response._content = content  # a bytearray is fine: json and .decode() accept it as it is
+
+
+def take_body(response: httpx.Response) -> bytes:
+    """The body, and the response no longer holds it.
+
+    An httpx Response sits in a reference cycle (it and its stream point at each other), so it is freed
+    only by the cyclic GC; without this, every multi-megabyte page would wait for it."""
+    body = response.content
+    response._content = b""
+    return body
+
+
+# --- reading ------------------------------------------------------------------------------------
 def read_body(response: httpx.Response) -> None:
     """Read the body into one buffer sized by Content-Length (httpx would hold chunks and a joined copy).
 
     Multi-megabyte pages arrive five at a time, so this halves what paging holds in memory.
     """
-    if hasattr(response, "_content"):  # in-memory transports hand over a body already read
+    if body_in_memory(response):
         return
     size = response.headers.get("content-length", "")
     if not size.isdigit() or response.headers.get("content-encoding"):
@@ -55,7 +80,7 @@ def read_body(response: httpx.Response) -> None:
             if total > MAX_RESPONSE_BYTES:
                 raise ResponseTooLarge()
             chunks.append(chunk)
-        response._content = b"".join(chunks)
+        set_body(response, b"".join(chunks))
         return
     if int(size) > MAX_RESPONSE_BYTES:
         raise ResponseTooLarge()
@@ -71,7 +96,7 @@ def read_body(response: httpx.Response) -> None:
     if filled != len(buffer):
         raise httpx.RemoteProtocolError("response body shorter than its Content-Length")
     view.release()
-    response._content = buffer  # bytes-like; json and .decode() accept it as it is
+    set_body(response, buffer)
 
 
 _DECODER = json.JSONDecoder()

@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import threading
 
+import httpx
 import keyring
 import pytest
 from keyring.backends import fail
+from keyring.errors import PasswordDeleteError
 
-from jamfctl import auth, redact
-from jamfctl.auth import Credentials, Keychain, Token, TokenProvider
+from jamfctl import auth, redact, wire
+from jamfctl.auth import BearerAuth, Credentials, Keychain, Token, TokenProvider
 from jamfctl.errors import AuthError, ExitCode, KeychainError
-from support.keyrings import BrokenKeyring, LockedKeyring
+from support.keyrings import BrokenKeyring, LockedKeyring, MemoryKeyring
 
 SECRET = "Sup3r-S3cret-Client-Value"
 URL = "https://acme.jamfcloud.com"
@@ -313,3 +315,76 @@ def test_environment_with_some_of_them_is_an_error_naming_the_missing_ones(monke
     for name in values:
         assert (name in info.value.message) == (name not in present)
     assert SECRET not in info.value.message
+
+
+# --- deleting: "not found" is told by its type ----------------------------------------------------
+class NothingThere(PasswordDeleteError):
+    """A backend's own "no such item" (keyring's contract: a PasswordDeleteError), with its own name."""
+
+
+class DeleteRaises(MemoryKeyring):
+    def __init__(self, error: BaseException) -> None:
+        super().__init__()
+        self.error = error
+
+    def delete_password(self, service, username):
+        raise self.error
+
+
+def test_delete_of_a_missing_entry_is_false_whatever_the_error_is_called():
+    """Any PasswordDeleteError, subclass included, means nothing was there: False, not an error."""
+    keyring.set_keyring(DeleteRaises(NothingThere("item not found in keychain")))
+    assert Keychain().delete_secret("prod") is False
+    assert Keychain().delete_token("some-key") is False
+
+
+def test_delete_failing_otherwise_is_a_keychain_error_even_if_its_text_says_delete_error():
+    """Only the type decides: an error whose message merely mentions PasswordDeleteError still fails."""
+    keyring.set_keyring(DeleteRaises(RuntimeError("PasswordDeleteError: backend exploded")))
+    with pytest.raises(KeychainError, match="removing a secret"):
+        Keychain().delete_secret("prod")
+
+
+def test_the_token_cache_key_is_one_function():
+    """The key logout and auth status look tokens up under is the one the provider stored them under."""
+    c = creds()
+    assert auth.token_cache_key(c.url, c.client_id, SECRET) == c.cache_key
+    assert SECRET not in auth.token_cache_key(c.url, c.client_id, SECRET)
+
+
+# --- the bearer header and the refresh on a 401 ---------------------------------------------------
+def bearer_client(api) -> tuple[httpx.Client, Fetcher]:
+    fetch = Fetcher()
+    return httpx.Client(transport=httpx.MockTransport(api), auth=BearerAuth(TokenProvider(creds(), fetch, None))), fetch
+
+
+def test_bearer_auth_adds_the_providers_token(clock):
+    seen = []
+    client, fetch = bearer_client(lambda request: seen.append(request.headers["authorization"]) or httpx.Response(200))
+    with client:
+        client.get("https://acme.jamfcloud.com/a")
+        client.get("https://acme.jamfcloud.com/b")
+    assert seen == ["Bearer token-number-1"] * 2 and fetch.calls == 1
+
+
+def test_bearer_auth_refreshes_once_on_a_401_and_then_gives_the_401_back(clock):
+    """One refresh per request: a token refused twice is the server's answer, not a loop."""
+    seen = []
+
+    def api(request):
+        seen.append(request.headers["authorization"])
+        return httpx.Response(401)
+
+    client, fetch = bearer_client(api)
+    with client:
+        assert client.get("https://acme.jamfcloud.com/a").status_code == 401
+    assert seen == ["Bearer token-number-1", "Bearer token-number-2"] and fetch.calls == 2
+
+
+def test_bearer_auth_reads_a_401_body_within_the_bound(clock, monkeypatch):
+    """httpx reads a response it retries past; jamfctl reads it first, bounded like every other body."""
+    monkeypatch.setattr(wire, "MAX_RESPONSE_BYTES", 16)
+    client, fetch = bearer_client(lambda request: httpx.Response(401, stream=httpx.ByteStream(b"x" * 64)))
+    with client, pytest.raises(wire.ResponseTooLarge):
+        client.get("https://acme.jamfcloud.com/a")
+    assert fetch.calls == 1

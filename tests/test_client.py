@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from jamfctl import client as client_module
-from jamfctl.auth import Credentials, TokenProvider
+from jamfctl.auth import Credentials
 from jamfctl.client import JamfClient, RetryPolicy
 from jamfctl.errors import (
     AuthError,
@@ -110,9 +110,8 @@ def make_client():
 
     def factory(server: FakeJamf, **options) -> JamfClient:
         options.setdefault("retry", FAST)
-        jamf = JamfClient(URL, transport=httpx.MockTransport(server), **options)
         creds = Credentials(URL, CLIENT_ID, SECRET, "keychain", "prod")
-        jamf.tokens = TokenProvider(creds, jamf.request_token, None)
+        jamf = JamfClient(URL, transport=httpx.MockTransport(server), credentials=creds, **options)
         made.append(jamf)
         return jamf
 
@@ -153,9 +152,11 @@ def test_a_401_on_an_api_call_refreshes_the_token_once_and_retries(make_client):
     server = FakeJamf()
     server.api = lambda r: (httpx.Response(401) if r.headers["authorization"].endswith(server.issued[0])
                             else httpx.Response(200, json={"version": "11.30.1"}))
-    assert make_client(server).get_json(VERSION) == {"version": "11.30.1"}
+    assert make_client(server, timeout=12.5).get_json(VERSION) == {"version": "11.30.1"}
     assert len(server.issued) == 2
     assert [r.headers["authorization"] for r in server.api_requests] == [f"Bearer {t}" for t in server.issued]
+    timeouts = [r.extensions["timeout"] for r in server.api_requests]  # the retried request keeps --timeout
+    assert timeouts[0] == timeouts[1] == {"connect": 12.5, "read": 12.5, "write": 12.5, "pool": 12.5}
 
 
 def test_a_401_that_persists_is_an_auth_error_after_one_refresh(make_client):
@@ -561,6 +562,19 @@ def test_each_listing_carries_its_own_total_count(make_client):
     second = client.paginate(INVENTORY, [], page_size=5, limit=1)
     assert len(list(second)) == 1 and second.total_count == 12 and first.total_count == 12
     assert not hasattr(client, "total_count")
+
+
+def test_a_client_page_size_caps_what_any_listing_asks_for(make_client):
+    """JamfClient(page_size=N) (AppContext's page_size seam) lowers every page, even one asked for larger."""
+    fleet = Fleet(12)
+    listing = make_client(FakeJamf(api=fleet), page_size=5).paginate(INVENTORY, [], page_size=2000)
+    assert list(listing) == fleet.records and {size for _, size in fleet.pages} == {5}
+
+
+def test_a_listing_can_convert_its_records_and_keeps_its_total(make_client):
+    """Listing.map converts records as they stream; total_count is still the server's."""
+    listing = make_client(FakeJamf(api=Fleet(7))).paginate(INVENTORY, [], page_size=5, limit=3).map(lambda r: r["id"])
+    assert list(listing) == ["0", "1", "2"] and listing.total_count == 7
 
 
 def test_paginate_stops_by_total_count(make_client):

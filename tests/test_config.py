@@ -1,16 +1,20 @@
 """Profiles: URL and client id in a TOML file readable by the owner only; secrets never in it."""
 from __future__ import annotations
 
+import io
 import os
 import stat
+import sys
 
 import httpx
 import pytest
 
 from jamfctl import config
-from jamfctl.client import JamfClient, RetryPolicy
+from jamfctl.cli.app import run
+from jamfctl.client import RetryPolicy
 from jamfctl.config import Config, Profile
-from jamfctl.errors import ConfigError, ExitCode
+from jamfctl.context import AppContext
+from jamfctl.errors import ConfigError, ConfigFileError, ExitCode, JamfctlError
 
 PROD = Profile(name="prod", url="https://acme.jamfcloud.com", client_id="1a2b3c")
 LAB = Profile(name="lab", url="https://lab.example.org:8443", client_id="lab-client")
@@ -132,7 +136,7 @@ def test_profile_has_no_place_for_a_secret():
         Profile(name="prod", url="https://a.example", client_id="c", secret=SECRET)  # type: ignore[call-arg]
 
 
-def test_login_puts_the_secret_in_the_keychain_and_not_in_the_config_file(jamfctl, keychain, monkeypatch):
+def test_login_puts_the_secret_in_the_keychain_and_not_in_the_config_file(keychain, monkeypatch):
     """After `jamfctl login`, the TOML file has URL and client id only; the secret is in the keychain."""
 
     def fake_jamf(request: httpx.Request) -> httpx.Response:
@@ -141,31 +145,38 @@ def test_login_puts_the_secret_in_the_keychain_and_not_in_the_config_file(jamfct
         assert request.headers["authorization"] == "Bearer tok-abcdefgh-1234"
         return httpx.Response(200, json={"version": "11.30.1"})
 
-    def make_client(self, url, *, sandbox=False):
-        return JamfClient(url, transport=httpx.MockTransport(fake_jamf), retry=RetryPolicy(base_delay=0.001, max_delay=0.01))
-
-    monkeypatch.setattr("jamfctl.context.AppContext.make_client", make_client)
-    result = jamfctl("login", "-p", "prod", "--url", "https://acme.jamfcloud.com", "--client-id", "1a2b3c",
-                     "--client-secret-stdin", stdin=SECRET + "\n")
-    assert result.exit_code == 0, result.stderr
-    assert "11.30.1" in result.stdout
+    out, err = io.StringIO(), io.StringIO()
+    app_ctx = AppContext(stdout=out, stderr=err, transport_factory=lambda: httpx.MockTransport(fake_jamf),
+                         retry=RetryPolicy(base_delay=0.001, max_delay=0.01))
+    monkeypatch.setattr(sys, "stdin", io.StringIO(SECRET + "\n"))
+    code = run(["login", "-p", "prod", "--url", "https://acme.jamfcloud.com", "--client-id", "1a2b3c",
+                "--client-secret-stdin"], app_ctx)
+    assert code == 0, err.getvalue()
+    assert "11.30.1" in out.getvalue()
     text = config.config_path().read_text()
     assert SECRET not in text
     assert "tok-abcdefgh-1234" not in text
     assert "https://acme.jamfcloud.com" in text and "1a2b3c" in text
     assert keychain.entries[("jamfctl", "prod")] == SECRET
-    assert SECRET not in result.stdout + result.stderr
+    assert SECRET not in out.getvalue() + err.getvalue()
     assert config.load().profiles == {"prod": PROD}
     assert config.load().default_profile == "prod"  # the first login becomes the default
 
 
 # --- I/O failures are plain errors (exit 1), never "unexpected error" ----------------------------------
+def test_config_file_error_lives_in_the_one_error_map():
+    """ConfigFileError is defined in jamfctl.errors with every other error (exit 1), and config uses it."""
+    assert ConfigFileError.__module__ == "jamfctl.errors"
+    assert issubclass(ConfigFileError, JamfctlError) and ConfigFileError.exit_code == ExitCode.ERROR
+    assert not issubclass(ConfigFileError, ConfigError)  # an I/O failure is not a usage error (exit 2)
+
+
 def test_unreadable_config_is_a_plain_io_error(jamfctl):
     """A config that cannot be read (here a folder where the file should be): ConfigFileError, exit 1,
     one plain line naming the file and the OS's reason; on the command line no traceback."""
     path = config.config_path()
     path.mkdir(parents=True)
-    with pytest.raises(config.ConfigFileError) as info:
+    with pytest.raises(ConfigFileError) as info:
         config.load()
     error = info.value
     assert error.exit_code == ExitCode.ERROR == 1
@@ -183,7 +194,7 @@ def test_unwritable_config_folder_is_a_plain_io_error(tmp_path, monkeypatch):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     monkeypatch.setenv("JAMFCTL_CONFIG_DIR", str(blocker / "jamfctl"))
-    with pytest.raises(config.ConfigFileError) as info:
+    with pytest.raises(ConfigFileError) as info:
         config.save(Config(profiles={"prod": PROD}))
     error = info.value
     assert error.exit_code == 1
@@ -200,7 +211,7 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary_file(monkeypa
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", no_rename)
-    with pytest.raises(config.ConfigFileError, match="No space left on device"):
+    with pytest.raises(ConfigFileError, match="No space left on device"):
         config.save(Config(profiles={"lab": LAB}))
     assert path.read_bytes() == before
     assert [p.name for p in path.parent.iterdir()] == ["config.toml"]

@@ -11,7 +11,9 @@ from jamfctl.cli.options import OutputOpt, app_context, note, renderer
 
 if TYPE_CHECKING:
     from jamfctl.auth import Credentials, Keychain, Token
+    from jamfctl.config import Profile
     from jamfctl.context import AppContext
+    from jamfctl.errors import JamfctlError
 
 log = logging.getLogger("jamfctl.auth")
 
@@ -24,7 +26,9 @@ LoginProfileOpt = Annotated[Optional[str], typer.Option(
     "--profile", "-p", metavar="NAME", help="Profile to save (default: the global -p, else JAMFCTL_PROFILE, else 'default').")]
 LogoutProfileOpt = Annotated[Optional[str], typer.Option(
     "--profile", "-p", metavar="NAME", help="Profile to log out of (default: the global -p, else JAMFCTL_PROFILE, else the default profile).")]
-STATUS_FIELDS = ("profile", "url", "client_id", "secret_store", "token_status", "active", "default")
+STATUS_COLUMNS = (("Profile", "profile"), ("URL", "url"), ("Client id", "client_id"), ("Secret", "secret_store"),
+                  ("Token", "token_status"), ("Active", "active"), ("Default", "default"))
+STATUS_FIELDS = tuple(key for _, key in STATUS_COLUMNS)
 StatusFieldsOpt = Annotated[Optional[str], typer.Option(
     "--fields", metavar="FIELDS", help=f"Comma-separated fields to show: {', '.join(STATUS_FIELDS)}.")]
 
@@ -35,10 +39,7 @@ def verify(app_ctx: AppContext, creds: Credentials) -> tuple[str, Token | None]:
 
     Used by `login` (before anything is stored) and `auth status --check`. Errors keep their own exit
     code: 3 when the server refuses the credentials, 7 when it cannot be reached, and so on."""
-    from jamfctl.auth import TokenProvider
-
-    with app_ctx.make_client(creds.url, sandbox=creds.source == "sandbox") as client:
-        client.tokens = TokenProvider(creds, client.request_token, keychain=None)  # a fresh token, not a cached one
+    with app_ctx.new_client(creds, fresh_token=True) as client:
         data = client.get_json(VERSION_PATH)
         version = data.get("version") if isinstance(data, dict) else None
         return (version if isinstance(version, str) and version else "unknown"), client.tokens.current()
@@ -72,33 +73,11 @@ def login(
       jamfctl login --url https://yourcompany.jamfcloud.com --client-id 1a2b3c\n
       printf %s "$SECRET" | jamfctl login -p ci --url URL --client-id ID --client-secret-stdin
     """
-    from jamfctl import config, validate
+    from jamfctl import config
     from jamfctl.auth import Credentials
-    from jamfctl.context import SANDBOX_PROFILE
-    from jamfctl.errors import UsageError
 
     app_ctx = app_context(ctx)
-    name = validate.profile_name(profile if profile is not None else app_ctx.profile or "default")
-    if name == SANDBOX_PROFILE:
-        raise UsageError("'sandbox' is the built-in simulator and needs no login; choose another profile name")
-    interactive = sys.stdin.isatty()
-    if url is None:
-        url = _ask("Jamf Pro URL", interactive, "--url")
-    url = validate.url(url)
-    if client_id is None:
-        client_id = _ask("API client id", interactive, "--client-id")
-    client_id = client_id.strip()
-    if not client_id or len(client_id) > 256 or not client_id.isprintable():
-        raise UsageError("the client id must be printable text of at most 256 characters")
-    if client_secret_stdin:
-        secret = sys.stdin.read().strip("\r\n")
-    elif interactive:
-        secret = typer.prompt("API client secret", hide_input=True)
-    else:
-        raise UsageError("no client secret: pass --client-secret-stdin and pipe it in, or run interactively")
-    if not secret or len(secret) > 4096:
-        raise UsageError("the client secret is empty or too long")
-
+    name, url, client_id, secret = _login_inputs(app_ctx, profile, url, client_id, client_secret_stdin)
     keychain = app_ctx.get_keychain()
     keychain.require()  # fail before sending anything: there would be nowhere safe to keep the secret
     previous = config.snapshot()  # an unreadable or corrupt config also fails before sending anything
@@ -128,6 +107,36 @@ def login(
         out.write(f"'{name}' is the default profile.\n")
 
 
+def _login_inputs(app_ctx: AppContext, profile: str | None, url: str | None, client_id: str | None,
+                  secret_stdin: bool) -> tuple[str, str, str, str]:
+    """(profile name, URL, client id, secret), validated; asked for on a terminal when not given."""
+    from jamfctl import validate
+    from jamfctl.context import SANDBOX_PROFILE
+    from jamfctl.errors import UsageError
+
+    name = validate.profile_name(profile if profile is not None else app_ctx.profile or "default")
+    if name == SANDBOX_PROFILE:
+        raise UsageError("'sandbox' is the built-in simulator and needs no login; choose another profile name")
+    interactive = sys.stdin.isatty()
+    if url is None:
+        url = _ask("Jamf Pro URL", interactive, "--url")
+    url = validate.url(url)
+    if client_id is None:
+        client_id = _ask("API client id", interactive, "--client-id")
+    client_id = client_id.strip()
+    if not client_id or len(client_id) > 256 or not client_id.isprintable():
+        raise UsageError("the client id must be printable text of at most 256 characters")
+    if secret_stdin:
+        secret = sys.stdin.read().strip("\r\n")
+    elif interactive:
+        secret = typer.prompt("API client secret", hide_input=True)
+    else:
+        raise UsageError("no client secret: pass --client-secret-stdin and pipe it in, or run interactively")
+    if not secret or len(secret) > 4096:
+        raise UsageError("the client secret is empty or too long")
+    return name, url, client_id, secret
+
+
 def _ask(label: str, interactive: bool, flag: str) -> str:
     from jamfctl.errors import UsageError
 
@@ -147,8 +156,7 @@ def logout(
       jamfctl logout -p prod\n
       jamfctl logout --all
     """
-    from jamfctl import config, validate
-    from jamfctl.auth import Credentials
+    from jamfctl import auth, config, validate
     from jamfctl.errors import UsageError
 
     app_ctx = app_context(ctx)
@@ -167,7 +175,7 @@ def logout(
         entry = cfg.profiles.pop(name, None)
         secret = keychain.get_secret(name)
         if secret and entry:
-            keychain.delete_token(Credentials(entry.url, entry.client_id, secret, "keychain", name).cache_key)
+            keychain.delete_token(auth.token_cache_key(entry.url, entry.client_id, secret))
         keychain.delete_secret(name)
         if cfg.default_profile == name:
             cfg.default_profile = None
@@ -191,57 +199,28 @@ def status(
       jamfctl -p prod auth status --check\n
       jamfctl auth status -o csv --fields profile,url,default
     """
-    import time
-
     from jamfctl import auth, config, validate
-    from jamfctl.errors import JamfctlError, KeychainError
+    from jamfctl.context import credential_source
     from jamfctl.output import Column, check_fields
 
     app_ctx = app_context(ctx)
     selected = check_fields(validate.field_paths(fields), STATUS_FIELDS) if fields is not None else None
-    columns = [Column(h, k) for h, k in (("Profile", "profile"), ("URL", "url"), ("Client id", "client_id"),
-                                          ("Secret", "secret_store"), ("Token", "token_status"), ("Active", "active"),
-                                          ("Default", "default"))]
-    render = renderer(app_ctx, output, selected, columns=columns)
+    render = renderer(app_ctx, output, selected, columns=[Column(h, k) for h, k in STATUS_COLUMNS])
     cfg = config.load()
     keychain = app_ctx.get_keychain()
     backend = keychain.backend_name()
-    try:
-        env = auth.from_environment()
-    except JamfctlError as exc:  # a diagnostic command still lists the profiles; only --check fails on it
-        note(app_ctx, f"warning: {exc.message}")
-        env = None
-    active = "environment" if env and not app_ctx.is_sandbox else (app_ctx.profile_name if not app_ctx.is_sandbox else "sandbox")
-    checked: tuple[Credentials, str] | None = None
-    failure: JamfctlError | None = None
-    if check:  # before the rows, so that the Token column shows the token this check got
-        try:
-            creds = app_ctx.credentials()
-            version, token = verify(app_ctx, creds)
-            if creds.source != "sandbox" and keychain.usable():
-                _cache_token(keychain, creds, token)
-            checked = creds, version
-        except JamfctlError as exc:
-            failure = exc
+    env = _environment_or_warning(app_ctx)
+    source = credential_source(app_ctx.is_sandbox, env is not None)
+    active_profile = app_ctx.profile_name if source == "profile" else None
+    # Before the rows, so that the Token column shows the token this check got.
+    checked, failure = _check_now(app_ctx, keychain) if check else (None, None)
     rows = []
     if env:  # every row has the same keys (CSV takes its columns from the first row)
         rows.append({"profile": "(environment)", "url": env[0], "client_id": env[1], "secret_store": "environment (JAMF_CLIENT_SECRET)",
-                     "token_status": "-", "active": active == "environment", "default": False})
+                     "token_status": "-", "active": source == "environment", "default": False})
     for name, entry in sorted(cfg.profiles.items()):
-        secret_where, token_state = f"missing from keychain ({backend})", "-"
-        try:
-            secret = keychain.get_secret(name)
-            if secret:
-                secret_where = f"keychain ({backend})"
-                token = keychain.get_token(auth.Credentials(entry.url, entry.client_id, secret, "keychain", name).cache_key)
-                if token and token.expires_at > time.time():
-                    token_state = "valid until " + time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(token.expires_at))
-                else:
-                    token_state = "none cached"
-        except KeychainError:
-            secret_where = f"keychain unavailable ({backend})"
-        rows.append({"profile": name, "url": entry.url, "client_id": entry.client_id, "secret_store": secret_where,
-                     "token_status": token_state, "active": name == active, "default": name == cfg.default_profile})
+        rows.append(_profile_row(keychain, backend, entry, active=name == active_profile,
+                                 default=name == cfg.default_profile))
     if not rows and render.fmt == "table":
         note(app_ctx, "no profiles: run `jamfctl login`, set JAMF_URL/JAMF_CLIENT_ID/JAMF_CLIENT_SECRET, or use -p sandbox")
     else:
@@ -255,3 +234,53 @@ def status(
         creds, version = checked
         who = "the environment (JAMF_*)" if creds.source == "environment" else f"profile '{creds.profile}'"
         note(app_ctx, f"credentials for {who} work: {creds.url} issued a new token and answered (Jamf Pro {version})")
+
+
+def _environment_or_warning(app_ctx: AppContext) -> tuple[str, str, str] | None:
+    """The JAMF_* credentials; a half-set environment is a warning here (a diagnostic command still
+    lists the profiles), and only --check fails on it."""
+    from jamfctl import auth
+    from jamfctl.errors import JamfctlError
+
+    try:
+        return auth.from_environment()
+    except JamfctlError as exc:
+        note(app_ctx, f"warning: {exc.message}")
+        return None
+
+
+def _check_now(app_ctx: AppContext, keychain: Keychain) -> tuple[tuple[Credentials, str] | None, JamfctlError | None]:
+    """--check: ((credentials, Jamf Pro version), None) if the winning credentials work, else (None, why)."""
+    from jamfctl.errors import JamfctlError
+
+    try:
+        creds = app_ctx.credentials()
+        version, token = verify(app_ctx, creds)
+        if creds.source != "sandbox" and keychain.usable():
+            _cache_token(keychain, creds, token)
+        return (creds, version), None
+    except JamfctlError as exc:
+        return None, exc
+
+
+def _profile_row(keychain: Keychain, backend: str, entry: Profile, *, active: bool, default: bool) -> dict:
+    """One profile's status row: where its secret is and whether a cached token is valid (never values)."""
+    import time
+
+    from jamfctl import auth
+    from jamfctl.errors import KeychainError
+
+    secret_where, token_state = f"missing from keychain ({backend})", "-"
+    try:
+        secret = keychain.get_secret(entry.name)
+        if secret:
+            secret_where = f"keychain ({backend})"
+            token = keychain.get_token(auth.token_cache_key(entry.url, entry.client_id, secret))
+            if token and token.expires_at > time.time():
+                token_state = "valid until " + time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(token.expires_at))
+            else:
+                token_state = "none cached"
+    except KeychainError:
+        secret_where = f"keychain unavailable ({backend})"
+    return {"profile": entry.name, "url": entry.url, "client_id": entry.client_id, "secret_store": secret_where,
+            "token_status": token_state, "active": active, "default": default}

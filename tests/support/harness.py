@@ -6,8 +6,8 @@
 - captures stdout, stderr (jamfctl's and Typer's own), every record of the "jamfctl" loggers at every
   level (the raw, unredacted message: redaction must not be what hides a secret that should never have
   been logged), and the formatted text of every exception that reached the error reporter;
-- optionally routes the client to an in-process transport (`use_transport`) with a quick retry policy,
-  as `-p sandbox` does, so that no socket is needed.
+- optionally routes every client to an in-process transport (`use_transport`) with a quick retry policy,
+  through AppContext's own seams (`transport_factory`, `retry`), so that no socket is needed.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ import typer.main
 
 from jamfctl import redact
 from jamfctl.cli import app as app_module
-from jamfctl.client import JamfClient, RetryPolicy
+from jamfctl.client import RetryPolicy
 from jamfctl.context import AppContext
 from jamfctl.sandbox import SandboxConfig
 from jamfctl.sandbox.app import SandboxApp
@@ -77,6 +77,7 @@ class Harness:
         self._exceptions: list[str] = []
         self.transport_factory: Callable[[], httpx.BaseTransport] | None = None
         self.retry = QUICK_RETRY
+        self.page_size: int | None = None  # e.g. 20: many pages from a small fleet
         monkeypatch.setattr(typer.main, "get_command", _cached_command)
 
         import jamfctl.context as context_module
@@ -100,16 +101,16 @@ class Harness:
         monkeypatch.setattr(app_module, "report", report)
 
     def use_transport(self, factory: Callable[[], httpx.BaseTransport], retry: RetryPolicy = QUICK_RETRY) -> None:
-        """Every client this process builds talks to `factory()` instead of the network."""
+        """Every client later runs build talks to `factory()` instead of the network, with `retry`."""
         self.transport_factory = factory
         self.retry = retry
-        harness = self
 
-        def make_client(ctx: AppContext, url: str, *, sandbox: bool = False) -> JamfClient:
-            return JamfClient(url, timeout=ctx.timeout, transport=harness.transport_factory(), retry=harness.retry,
-                              label="the sandbox" if sandbox else "Jamf Pro", max_connections=ctx.max_connections)
-
-        self._monkeypatch.setattr(AppContext, "make_client", make_client)
+    def context(self, out: io.StringIO, err: io.StringIO) -> AppContext:
+        """A fresh AppContext for one run; routed through the seams once use_transport was called."""
+        if self.transport_factory is None:
+            return AppContext(stdout=out, stderr=err, page_size=self.page_size)
+        return AppContext(stdout=out, stderr=err, transport_factory=self.transport_factory, retry=self.retry,
+                          page_size=self.page_size)
 
     def run(self, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> Run:
         """One invocation, as a new process: no secret remembered from an earlier run."""
@@ -124,7 +125,7 @@ class Harness:
             os.environ.update(env or {})
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                 try:
-                    code = app_module.run(list(args), AppContext(stdout=out, stderr=err))
+                    code = app_module.run(list(args), self.context(out, err))
                 except BaseException as exc:  # escaping run() is itself a failure the caller sees as -1
                     self._exceptions.append(exception_text(exc))
                     code = -1
