@@ -10,11 +10,11 @@ import csv
 import difflib
 import json
 import re
-from dataclasses import dataclass
 from typing import Any, Iterable, TextIO
 
 from jamfctl import redact
 from jamfctl.errors import ValidationError
+from jamfctl.specs import Column
 
 FORMATS = ("table", "json", "ndjson", "csv", "yaml")
 MISSING = object()
@@ -23,13 +23,6 @@ MISSING = object()
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x00-\x08\x0b-\x1f\x7f-\x9f]"
                       "|[\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
-
-@dataclass(frozen=True)
-class Column:
-    header: str
-    path: str
-    no_wrap: bool = False  # identifiers (serials, ids) stay whole, so a copied value is the real one
-    timestamp: bool = False  # an ISO 8601 UTC time, shown to people as "2026-11-29 22:38" (tables only)
 
 
 _ISO_UTC = re.compile(r"(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(?:Z|\+00:00)")
@@ -203,7 +196,8 @@ class Renderer:
     def _prepare(self, record: dict) -> dict:
         return redact.redact(select(record, self.fields), reveal=self.reveal)
 
-    def one(self, record: dict, title: str | None = None) -> None:
+    def one(self, record: dict, title: str | None = None, body_field: str | None = None) -> None:
+        """One record. `body_field` names a long text (a script) that a table shows below the fields, as it is."""
         data = self._prepare(record)
         if self.fmt == "json":
             self.out.write(json.dumps(data, indent=2, ensure_ascii=self.ascii_json) + "\n")
@@ -214,8 +208,23 @@ class Renderer:
         elif self.fmt == "csv":
             self._csv([data], whole_record=True)
         else:
+            body = data.get(body_field) if body_field else None
+            if isinstance(body, str):
+                data = {k: v for k, v in data.items() if k != body_field}
             self._details_table(data, title)
+            if isinstance(body, str) and body:
+                self._body(body_field, body)
         self.out.flush()
+
+    def _body(self, label: str, text: str) -> None:
+        """A multi-line text after the fields, line by line, each made safe for the terminal like a cell."""
+        from rich.text import Text
+
+        console = self._console()
+        console.print(Text(""))
+        console.print(Text(cell_text(label), style="bold underline" if self.color else ""))
+        for line in text.splitlines():
+            console.print(Text(cell_text(line.expandtabs(4))), soft_wrap=True)
 
     def many(self, records: Iterable[dict]) -> int:
         """Stream records; returns how many were written.

@@ -10,7 +10,6 @@ import typer
 
 from jamfctl import __version__
 from jamfctl.cli import auth as auth_cmd
-from jamfctl.cli import computer as computer_cmd
 from jamfctl.cli import sandbox as sandbox_cmd
 from jamfctl.cli import completion as completion_cmd
 from jamfctl.context import AppContext
@@ -58,6 +57,10 @@ class JamfctlGroup(TyperGroup):
         except Exception as exc:  # JamfctlError, or a last-resort plain line (traceback only with --debug)
             raise typer.Exit(report(app_ctx, exc, args)) from (exc if isinstance(exc, JamfctlError) else None)
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = {**_nouns(), **self.commands}  # the nouns first, as `--help` lists them
+
     def _prints_data(self, ctx, args: list[str]) -> bool:
         """Whether the command named by `args` prints data (has -o): its errors then follow its output format,
         even one found before the command chose it. Read from the command itself, so a new command needs no list."""
@@ -82,7 +85,37 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     epilog="Examples: jamfctl login | jamfctl computer show C02XK1JMJG5H | jamfctl computer list --all -o json",
 )
-app.add_typer(computer_cmd.app, name="computer")
+
+class LazyNoun(TyperGroup):
+    """A resource noun (jamfctl.specs) whose verbs are built only when it is used: `--help` and completion
+    list the nouns from their declarations, so start-up stays flat however many nouns there are."""
+
+    def __init__(self, noun: str, specs) -> None:
+        from jamfctl.cli.resource import noun_help
+
+        super().__init__(name=noun, help=noun_help(specs), no_args_is_help=True)
+        self._specs = specs
+        self._built = None
+
+    def _group(self):
+        if self._built is None:
+            from jamfctl.cli.resource import build_noun
+
+            self._built = typer.main.get_group(build_noun(self.name, self._specs))
+            self.commands = self._built.commands  # Typer's "Did you mean" reads these
+        return self._built
+
+    def list_commands(self, ctx) -> list[str]:
+        return self._group().list_commands(ctx)
+
+    def get_command(self, ctx, name: str):
+        return self._group().get_command(ctx, name)
+
+
+def _nouns() -> dict[str, LazyNoun]:
+    from jamfctl import specs
+
+    return {noun: LazyNoun(noun, declared) for noun, declared in specs.nouns().items()}
 app.add_typer(auth_cmd.auth_app, name="auth")
 app.command("login")(auth_cmd.login)
 app.command("logout")(auth_cmd.logout)

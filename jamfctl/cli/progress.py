@@ -5,11 +5,11 @@ from typing import TextIO
 
 
 class PagingProgress:
-    def __init__(self, stream: TextIO, sandbox: bool = False, color: bool = True) -> None:
+    def __init__(self, stream: TextIO, label: str = "Fetching", sandbox: bool = False, color: bool = True) -> None:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        label = "Fetching computers (sandbox)" if sandbox else "Fetching computers"
+        label = f"{label} (sandbox)" if sandbox else label
         self._progress = Progress(
             TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
             console=Console(file=stream, no_color=not color), transient=True,

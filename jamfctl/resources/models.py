@@ -61,5 +61,3 @@ class ComputerInventory(JamfModel):
         return self.hardware.serialNumber if self.hardware else None
 
 
-class JamfProVersion(JamfModel):
-    version: str

@@ -23,6 +23,7 @@ class SandboxConfig:
     token_ttl: int = 1200  # seconds an access token stays valid (Jamf's default lifetime)
     client_id: str = SANDBOX_CLIENT_ID  # the one API client accepted (tests may choose their own)
     client_secret: str = SANDBOX_CLIENT_SECRET
+    denied_privileges: frozenset[str] = frozenset()  # privilege names the API role lacks: their endpoints answer 403
 
 
 __all__ = ["JAMF_PRO_VERSION", "SANDBOX_CLIENT_ID", "SANDBOX_CLIENT_SECRET", "SandboxConfig"]

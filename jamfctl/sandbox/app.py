@@ -22,6 +22,7 @@ from .faults import HTTP_FAULTS, FaultPlan
 from .fleet import Fleet
 from .query import DEFAULT_SORT, FieldResolver, QueryError, parse_sort, search
 from .rsql import FilterError
+from .resources import ResourceRoutes
 from .sections import SECTION_KEYS, build_record, device_lock_pin, filevault_record, recovery_lock_password
 
 MAX_PAGE_SIZE = 2000  # Jamf caps page-size silently
@@ -92,6 +93,7 @@ class SandboxApp:
         self.faults = FaultPlan(self.config.faults, self.config.seed)
         self.latency_s = max(0, self.config.latency_ms) / 1000.0
         self._tokens: dict[str, float] = {}  # access token -> monotonic expiry; the only place tokens live
+        self.resources = ResourceRoutes(self)
         self._lock = threading.Lock()
 
     # --- entry point ---
@@ -138,13 +140,24 @@ class SandboxApp:
             return api_error(401, "INVALID_TOKEN", "Unauthorized")
         if segments == VERSION_ROUTE:
             return self._only_get(method) or _json(200, {"version": JAMF_PRO_VERSION})
+        if segments[:3] in (INVENTORY_ROUTE, DETAIL_ROUTE) and "Read Computers" in self.config.denied_privileges:
+            return api_error(403, "INVALID_PRIVILEGE", "Forbidden: the API role lacks Read Computers")
         if segments[:3] == INVENTORY_ROUTE:
             response = self._inventory_route(method, segments[3:], query)
             if response is not None:
                 return response
         if segments[:3] == DETAIL_ROUTE and len(segments) == 4:
             return self._only_get(method, jamf_also="PATCH") or self._inventory_item(segments[3], "detail", query)
+        response = self.resources.answer(method, segments, query, headers)
+        if response is not None:
+            return response
         return api_error(404, "NOT_FOUND", f"No resource at {path}")
+
+    @staticmethod
+    def parse_int(text: str) -> int | None:
+        """A positive int32 path id, or None."""
+        number = parse_int32(text)
+        return number if number is not None and number > 0 else None
 
     def _inventory_route(self, method, rest: tuple[str, ...], query) -> SandboxResponse | None:
         """/api/v4/computers-inventory[/...]; None when `rest` names nothing the sandbox serves."""
