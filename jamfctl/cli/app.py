@@ -20,12 +20,11 @@ class JamfctlGroup(TyperGroup):
     """Reports jamfctl's own errors in one place, inside the app (so Typer's test runner sees them too)."""
 
     def invoke(self, ctx):
-        from typer._click.exceptions import ClickException
-
+        from jamfctl.cli import typer_compat
         from jamfctl.errors import JamfctlError
 
-        # The command line below the root (for `-o json` errors); Group.invoke empties these, so copy first.
-        args = [*getattr(ctx, "_protected_args", []), *ctx.args]
+        ClickException = typer_compat.click_exception_type()
+        args = typer_compat.words_below(ctx)  # the command line below the root, for `-o json` errors
         if not isinstance(ctx.obj, AppContext):  # Typer's test runner passes none; root() then uses this one
             ctx.obj = AppContext()
         app_ctx: AppContext = ctx.obj
@@ -33,7 +32,7 @@ class JamfctlGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except ClickException as exc:
-            if type(exc).__name__ == "NoArgsIsHelpError":  # `jamfctl computer`: its help is printed; as gh does, 0
+            if typer_compat.is_no_args_help(exc):  # `jamfctl computer`: its help is printed; as gh does, 0
                 raise typer.Exit(0) from None
             # A usage error below the root (unknown option or command, a missing value): reported like every
             # other error, in one or two plain lines (not Typer's panel), with the sandbox mark and JSON line.
@@ -239,9 +238,9 @@ def run(argv: list[str], app_ctx: AppContext | None = None) -> int:
     if os.environ.get("_JAMFCTL_COMPLETE"):
         # A shell asking for completions (see `jamfctl completion`): register Typer's shell classes,
         # which add_completion=False leaves out so that the app has no --install-completion flags.
-        from typer._completion_classes import completion_init
+        from jamfctl.cli import typer_compat
 
-        completion_init()
+        typer_compat.register_completion_shells()
     try:
         app(args=argv, prog_name="jamfctl", obj=app_ctx)
         return 0

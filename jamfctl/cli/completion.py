@@ -17,11 +17,10 @@ def completion(
       jamfctl completion bash > ~/.local/share/bash-completion/completions/jamfctl\n
       jamfctl completion zsh > "${fpath[1]}/_jamfctl"
     """
-    from typer._completion_shared import get_completion_script
-
     from jamfctl import validate
+    from jamfctl.cli import typer_compat
 
     name = shell.strip().lower()
     if name not in SHELLS:
         raise validate.ValidationError(f"unknown shell {validate.shown(shell)}; valid: {', '.join(SHELLS)}")
-    typer.echo(get_completion_script(prog_name="jamfctl", complete_var="_JAMFCTL_COMPLETE", shell=name), nl=False)
+    typer.echo(typer_compat.completion_script("jamfctl", "_JAMFCTL_COMPLETE", name), nl=False)
