@@ -29,6 +29,7 @@ from jamfctl.errors import (
     UnavailableError,
     UsageError,
 )
+from jamfctl.writes import Request
 
 log = logging.getLogger("jamfctl.http")
 
@@ -262,6 +263,17 @@ class JamfClient:
                 f"{self.label} sent an incomplete or invalid JSON response to {method} {path}; try again"
             ) from None
 
+    def send(self, request: Request) -> Any:
+        """One declared request (a write, usually): its answer's JSON, or None for an empty or non-JSON body.
+        Logged redacted with --debug; a POST is sent again only after a connect error (it never left)."""
+        log.debug("write: %s", request.shown())
+        response = self._send(request.method, request.path, params=list(request.params) or None,
+                              body=request.body(), idempotent=request.idempotent)
+        self._raise_for_status(response, request.method, request.path, privilege=request.privilege)
+        if not response.content or "json" not in response.headers.get("content-type", ""):
+            return None
+        return self._decode(response.content, request.method, request.path)
+
     def _send(
         self,
         method: str,
@@ -269,6 +281,7 @@ class JamfClient:
         *,
         params: Any = None,
         data: dict | None = None,
+        body: tuple[bytes, str] | None = None,
         authenticate: bool = True,
         idempotent: bool,
     ) -> httpx.Response:
@@ -280,7 +293,7 @@ class JamfClient:
         started = time.monotonic()
         failures: dict[str, int] = {}
         while True:
-            outcome = self._attempt(method, path, params, data, auth)
+            outcome = self._attempt(method, path, params, data, auth, body)
             if isinstance(outcome, httpx.Response):
                 if outcome.status_code not in RETRY_STATUSES or not idempotent:
                     return outcome
@@ -300,11 +313,13 @@ class JamfClient:
             time.sleep(wait)
 
     def _attempt(self, method: str, path: str, params: Any, data: dict | None,
-                 auth: httpx.Auth | None) -> httpx.Response | _Failed:
+                 auth: httpx.Auth | None, body: tuple[bytes, str] | None = None) -> httpx.Response | _Failed:
         """One try, the whole body read (bounded): a transient failure comes back as _Failed."""
         t0 = time.monotonic()
+        content, headers = (body[0], {"Content-Type": body[1]}) if body else (None, None)
         try:
-            request = self._http.build_request(method, path, params=params, data=data)
+            request = self._http.build_request(method, path, params=params, data=data, content=content,
+                                               headers=headers)
             response = self._http.send(request, auth=auth, stream=True)
             try:
                 wire.read_body(response)

@@ -27,6 +27,7 @@ class Profile:
     name: str
     url: str
     client_id: str
+    read_only: bool = False  # every writing command refuses (exit 2) before sending anything
 
 
 @dataclass
@@ -65,7 +66,8 @@ def load() -> Config:
     profiles = {}
     for name, entry in (raw.get("profiles") or {}).items():
         if isinstance(entry, dict) and isinstance(entry.get("url"), str) and isinstance(entry.get("client_id"), str):
-            profiles[name] = Profile(name=name, url=entry["url"], client_id=entry["client_id"])
+            profiles[name] = Profile(name=name, url=entry["url"], client_id=entry["client_id"],
+                                     read_only=entry.get("read_only") is True)
     default = raw.get("default_profile")
     return Config(default_profile=default if isinstance(default, str) else None, profiles=profiles)
 
@@ -80,7 +82,8 @@ def save(config: Config) -> Path:
     if config.default_profile:
         data["default_profile"] = config.default_profile
     data["profiles"] = {
-        p.name: {"url": p.url, "client_id": p.client_id} for p in sorted(config.profiles.values(), key=lambda p: p.name)
+        p.name: {"url": p.url, "client_id": p.client_id, **({"read_only": True} if p.read_only else {})}
+        for p in sorted(config.profiles.values(), key=lambda p: p.name)
     }
     path = config_path()
     _write(path, tomli_w.dumps(data).encode("utf-8"))

@@ -64,6 +64,7 @@ class AppContext:
     ca_bundle: str | None = None
     stdout: TextIO = field(default_factory=lambda: sys.stdout)
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
+    stdin: TextIO = field(default_factory=lambda: sys.stdin)  # confirmations and `-` target lists
     keychain: Keychain | None = None
     output_format: str | None = None  # set once a command has chosen its format (errors follow it)
     prints_data: bool = False  # the command has -o: piped, its errors get the JSON line too
@@ -99,6 +100,18 @@ class AppContext:
     @property
     def is_sandbox(self) -> bool:
         return (self.profile or os.environ.get("JAMFCTL_PROFILE")) == SANDBOX_PROFILE
+
+    @property
+    def read_only(self) -> bool:
+        """Whether writing commands must refuse: the profile says so (`login --read-only`), or, for
+        credentials from the environment, JAMFCTL_READ_ONLY=1. Read from the config, never from the server."""
+        from jamfctl import auth, config
+
+        if self.is_sandbox or auth.from_environment():
+            return os.environ.get("JAMFCTL_READ_ONLY", "").strip().lower() in ("1", "true", "yes")
+        name = self.profile_name
+        profile = config.load().profiles.get(name) if name else None
+        return bool(profile and profile.read_only)
 
     def get_keychain(self) -> Keychain:
         if self.keychain is None:

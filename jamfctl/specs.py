@@ -62,11 +62,23 @@ class ResourceSpec:
     body_field: str = ""  # a long text (a script) shown below the table by `show`, left out of list tables
     hooks: str = ""  # a module with the noun's own extras (record checks, detail, members), imported when it runs
     verbs: tuple[str, ...] = ("list", "show")  # beyond these, a verb is a function of the same name in `hooks`
+    cli: tuple[str, ...] = ()  # jamfctl.cli modules adding the noun's other verbs: each has register(app, specs)
     unwrapped: frozenset[str] = field(default=frozenset({"id"}))
 
     @property
     def command(self) -> str:
         return f"{self.noun} --{self.variant}" if self.variant else self.noun
+
+
+@dataclass(frozen=True)
+class Write:
+    """A command that changes something on the server, declared once: the read-only refusal, the
+    confirmation, --dry-run and `jamfctl commands` all read this (see jamfctl.cli.writes)."""
+
+    command: str  # "computer restart"
+    endpoints: tuple[str, ...]  # "POST /api/v2/mdm/commands"
+    privileges: tuple[str, ...]
+    destructive: bool = False  # erases or unmanages: its confirmation says so
 
 
 def _spec(**kwargs) -> ResourceSpec:
@@ -221,3 +233,15 @@ def nouns() -> dict[str, tuple[ResourceSpec, ...]]:
     for spec in RESOURCES:
         out.setdefault(spec.noun, []).append(spec)
     return {noun: tuple(sorted(specs, key=lambda s: bool(s.variant))) for noun, specs in out.items()}
+
+
+# Every command that writes, by its command line: `jamfctl commands`, the read-only refusal, the confirmation
+# and --dry-run read this (jamfctl.cli.writes). A writing command that is not here fails tests/test_writes.py.
+WRITES: tuple[Write, ...] = (
+    # MDM actions (jamfctl/cli/actions.py): add entries here
+    # script push, policy enable/disable (config as files): add entries here
+)
+
+
+def write_for(command: str) -> Write | None:
+    return next((w for w in WRITES if w.command == command), None)

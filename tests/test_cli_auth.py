@@ -506,7 +506,7 @@ def test_login_help_says_which_profile_it_saves(jamfctl):
 
 
 # --- auth status rows, columns and --fields -------------------------------------------------------------
-STATUS_KEYS = {"profile", "url", "client_id", "secret_store", "token_status", "active", "default"}
+STATUS_KEYS = {"profile", "url", "client_id", "secret_store", "token_status", "active", "default", "read_only"}
 
 
 def test_status_rows_all_have_the_same_keys(login, jamfctl, monkeypatch, server, keychain):
@@ -523,8 +523,9 @@ def test_status_rows_all_have_the_same_keys(login, jamfctl, monkeypatch, server,
     result = jamfctl("auth", "status", "-o", "csv")
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].split(",") == ["profile", "url", "client_id", "secret_store", "token_status", "active", "default"]
-    assert lines[1].endswith(",true,false") and lines[2].endswith(",false,true")
+    assert lines[0].split(",") == ["profile", "url", "client_id", "secret_store", "token_status", "active", "default",
+                                   "read_only"]
+    assert lines[1].endswith(",true,false,false") and lines[2].endswith(",false,true,false")
     for token in token_values(keychain):
         assert token not in result.stdout
     assert SANDBOX_CLIENT_SECRET not in result.stdout + result.stderr
@@ -536,8 +537,8 @@ def test_status_table_shows_which_profile_is_the_default(login, jamfctl):
     login("stage")
     table = jamfctl("auth", "status", "-o", "table").stdout
     header, *body = [line.split() for line in table.splitlines() if line.strip()]
-    assert header[-1] == "Default"
-    assert {row[0]: row[-1] for row in body} == {"prod": "yes", "stage": "no"}
+    assert header[-2:] == ["Default", "Read-only"]
+    assert {row[0]: row[-2] for row in body} == {"prod": "yes", "stage": "no"}
 
 
 def test_status_takes_fields(login, jamfctl, keychain):
@@ -702,3 +703,13 @@ def test_ctrl_c_or_ctrl_d_at_a_login_prompt(tmp_path, key, code, words):
     assert proc.returncode == code, err
     assert words in err and "Aborted" not in err and "Traceback" not in err
     assert not (tmp_path / "cfg" / "config.toml").exists()
+
+
+def test_a_read_only_login_shows_in_status(login, jamfctl, server):
+    """`login --read-only` keeps the mark in the config; `auth status` shows it (the secret stays in the keychain)."""
+    result = jamfctl("login", "-p", "audit", "--url", server.url, "--client-id", SANDBOX_CLIENT_ID,
+                     "--client-secret-stdin", "--read-only", stdin=SANDBOX_CLIENT_SECRET)
+    assert result.exit_code == 0, result.stderr
+    assert "'audit' is read-only" in result.stdout
+    rows = {row["profile"]: row for row in json.loads(jamfctl("auth", "status", "-o", "json").stdout)}
+    assert rows["audit"]["read_only"] is True

@@ -27,7 +27,7 @@ LoginProfileOpt = Annotated[Optional[str], typer.Option(
 LogoutProfileOpt = Annotated[Optional[str], typer.Option(
     "--profile", "-p", metavar="NAME", help="Profile to log out of (default: the global -p, else JAMFCTL_PROFILE, else the default profile).")]
 STATUS_COLUMNS = (("Profile", "profile"), ("URL", "url"), ("Client id", "client_id"), ("Secret", "secret_store"),
-                  ("Token", "token_status"), ("Active", "active"), ("Default", "default"))
+                  ("Token", "token_status"), ("Active", "active"), ("Default", "default"), ("Read-only", "read_only"))
 STATUS_FIELDS = tuple(key for _, key in STATUS_COLUMNS)
 StatusFieldsOpt = Annotated[Optional[str], typer.Option(
     "--fields", metavar="FIELDS", help=f"Comma-separated fields to show: {', '.join(STATUS_FIELDS)}.")]
@@ -64,6 +64,7 @@ def login(
     client_id: Annotated[Optional[str], typer.Option("--client-id", metavar="ID", help="API client id (Jamf Pro > API roles and clients).")] = None,
     client_secret_stdin: Annotated[bool, typer.Option("--client-secret-stdin", metavar="", help="Read the client secret from stdin (for automation).")] = False,
     default: Annotated[bool, typer.Option("--default", metavar="", help="Make this the default profile.")] = False,
+    read_only: Annotated[bool, typer.Option("--read-only", metavar="", help="Every command that writes refuses on this profile.")] = False,
 ) -> None:
     """Check an API client against the server, then keep its secret in the OS keychain.
 
@@ -71,7 +72,8 @@ def login(
 
     Examples:\n
       jamfctl login --url https://yourcompany.jamfcloud.com --client-id 1a2b3c\n
-      printf %s "$SECRET" | jamfctl login -p ci --url URL --client-id ID --client-secret-stdin
+      printf %s "$SECRET" | jamfctl login -p ci --url URL --client-id ID --client-secret-stdin\n
+      jamfctl login -p audit --read-only
     """
     from jamfctl import config
     from jamfctl.auth import Credentials
@@ -87,7 +89,7 @@ def login(
 
     # Nothing half-stored: the config first (the likelier failure: a read-only or missing folder), then the
     # secret; if the keychain refuses the secret, the config goes back to what it was.
-    cfg.profiles[name] = config.Profile(name=name, url=url, client_id=client_id)
+    cfg.profiles[name] = config.Profile(name=name, url=url, client_id=client_id, read_only=read_only)
     if default or not cfg.default_profile or cfg.default_profile not in cfg.profiles:
         cfg.default_profile = name
     path = config.save(cfg)
@@ -105,6 +107,8 @@ def login(
     out.write(f"Profile '{name}' saved in {path}; the secret is in the OS keychain ({keychain.backend_name()}).\n")
     if cfg.default_profile == name:
         out.write(f"'{name}' is the default profile.\n")
+    if read_only:
+        out.write(f"'{name}' is read-only: commands that write refuse on it.\n")
 
 
 def _login_inputs(app_ctx: AppContext, profile: str | None, url: str | None, client_id: str | None,
@@ -217,7 +221,8 @@ def status(
     rows = []
     if env:  # every row has the same keys (CSV takes its columns from the first row)
         rows.append({"profile": "(environment)", "url": env[0], "client_id": env[1], "secret_store": "environment (JAMF_CLIENT_SECRET)",
-                     "token_status": "-", "active": source == "environment", "default": False})
+                     "token_status": "-", "active": source == "environment", "default": False,
+                     "read_only": app_ctx.read_only if source == "environment" else False})
     for name, entry in sorted(cfg.profiles.items()):
         rows.append(_profile_row(keychain, backend, entry, active=name == active_profile,
                                  default=name == cfg.default_profile))
@@ -283,4 +288,4 @@ def _profile_row(keychain: Keychain, backend: str, entry: Profile, *, active: bo
     except KeychainError:
         secret_where = f"keychain unavailable ({backend})"
     return {"profile": entry.name, "url": entry.url, "client_id": entry.client_id, "secret_store": secret_where,
-            "token_status": token_state, "active": active, "default": default}
+            "token_status": token_state, "active": active, "default": default, "read_only": entry.read_only}

@@ -7,6 +7,7 @@ validate, call jamfctl.resources.collection, and render.
 No `from __future__ import annotations` here: Typer reads these closures' annotations at run time.
 """
 import contextlib
+from importlib import import_module
 from typing import Annotated, Callable, Optional
 
 import typer
@@ -30,6 +31,8 @@ def build_noun(noun: str, specs: tuple[ResourceSpec, ...]) -> typer.Typer:
     _add_show(app, specs)
     if "members" in default.verbs:
         _add_members(app, specs)
+    for module in default.cli:
+        import_module(module).register(app, specs)
     return app
 
 

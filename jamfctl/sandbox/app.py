@@ -148,7 +148,7 @@ class SandboxApp:
                 return response
         if segments[:3] == DETAIL_ROUTE and len(segments) == 4:
             return self._only_get(method, jamf_also="PATCH") or self._inventory_item(segments[3], "detail", query)
-        response = self.resources.answer(method, segments, query, headers)
+        response = self.resources.answer(method, segments, query, headers, body)
         if response is not None:
             return response
         return api_error(404, "NOT_FOUND", f"No resource at {path}")

@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+from importlib import import_module
 from typing import TYPE_CHECKING, Any, Callable
 
 from . import classic_xml
@@ -25,6 +26,12 @@ CLASSIC = {  # /JSSResource/<name>: (list key, item key, the store's attribute o
 }
 
 
+# Modules serving more of the API, tried in order before a 404: each has
+# answer(app, method, segments, query, headers, body) -> SandboxResponse | None (None: not mine).
+EXTENSIONS: tuple[str, ...] = (
+)
+
+
 class ResourceRoutes:
     def __init__(self, app: SandboxApp):
         self.app = app
@@ -39,7 +46,11 @@ class ResourceRoutes:
             self._store = Store(self.app.fleet)
         return self._store
 
-    def answer(self, method: str, segments: tuple[str, ...], query, headers) -> SandboxResponse | None:
+    def answer(self, method: str, segments: tuple[str, ...], query, headers, body: bytes = b"") -> SandboxResponse | None:
+        for name in EXTENSIONS:
+            response = import_module(name).answer(self.app, method, segments, query, headers, body)
+            if response is not None:
+                return response
         if segments[:1] == ("JSSResource",):
             return self._classic(method, segments[1:], headers)
         served = BY_PATH.get(segments)
