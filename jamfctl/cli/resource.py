@@ -16,6 +16,10 @@ from jamfctl.cli.options import FieldsOpt, OutputOpt, SectionOpt, app_context, n
 from jamfctl.specs import ResourceSpec
 
 DEFAULT_LIMIT = 100
+IdOpt = Annotated[Optional[str], typer.Option("--id", metavar="ID", help="Jamf id.")]
+NameOpt = Annotated[Optional[str], typer.Option("--name", metavar="NAME", help="Exact name.")]
+# Only nouns with two kinds (group) keep it: mobile device groups instead of computer groups.
+MobileOpt = Annotated[bool, typer.Option("--mobile", metavar="", help="The mobile device kind (mobile device groups).")]
 
 
 def noun_help(specs: tuple[ResourceSpec, ...]) -> str:
@@ -44,10 +48,6 @@ def _hook(spec: ResourceSpec, name: str):
 
 def _chosen_spec(specs: tuple[ResourceSpec, ...], variant: bool) -> ResourceSpec:
     return specs[1] if variant and len(specs) > 1 else specs[0]
-
-
-def _variant_help(specs: tuple[ResourceSpec, ...]) -> str:
-    return f"{specs[1].plural[0].upper()}{specs[1].plural[1:]} instead of {specs[0].plural}." if len(specs) > 1 else ""
 
 
 def _examples(lines: list[str]) -> str:
@@ -104,7 +104,7 @@ def _add_list(app: typer.Typer, specs: tuple[ResourceSpec, ...]) -> None:
         sort: Annotated[Optional[str], typer.Option("--sort", metavar="FIELD:DIR", help="FIELD:asc|desc (where the endpoint can sort).")] = None,
         limit: Annotated[Optional[str], typer.Option("--limit", "-n", metavar="N", help=f"At most N (default {DEFAULT_LIMIT}).")] = None,
         all_: Annotated[bool, typer.Option("--all", "-a", metavar="", help="Every one (pages through them all).")] = False,
-        mobile: Annotated[bool, typer.Option("--mobile", metavar="", help=_variant_help(specs) or "Not used.", hidden=len(specs) < 2)] = False,
+        mobile: MobileOpt = False,
         output: OutputOpt = None,
         fields: FieldsOpt = None,
     ) -> None:
@@ -167,6 +167,12 @@ def _select(spec: ResourceSpec, key: str | None, id_: str | None, name: str | No
     return lambda client, sections: collection.by_name(client, spec, exact, sections)
 
 
+def _one_object(ctx, specs: tuple[ResourceSpec, ...], mobile: bool, key, id_, name):
+    """The command's context, the kind chosen (--mobile) and its validated lookup, for show and members."""
+    spec = _chosen_spec(specs, mobile)
+    return app_context(ctx), spec, _select(spec, key, id_, name)
+
+
 def _add_show(app: typer.Typer, specs: tuple[ResourceSpec, ...]) -> None:
     default = specs[0]
     lookup = default.lookup
@@ -174,18 +180,16 @@ def _add_show(app: typer.Typer, specs: tuple[ResourceSpec, ...]) -> None:
     def show(
         ctx: typer.Context,
         key: Annotated[Optional[str], typer.Argument(metavar=lookup.metavar if lookup else "KEY", help=f"{lookup.what.capitalize()}, e.g. {lookup.example}." if lookup else "", show_default=False)] = None,
-        id_: Annotated[Optional[str], typer.Option("--id", metavar="ID", help="Jamf id.")] = None,
-        name: Annotated[Optional[str], typer.Option("--name", metavar="NAME", help="Exact name.")] = None,
+        id_: IdOpt = None,
+        name: NameOpt = None,
         section: SectionOpt = None,
-        mobile: Annotated[bool, typer.Option("--mobile", metavar="", help=_variant_help(specs) or "Not used.")] = False,
+        mobile: MobileOpt = False,
         output: OutputOpt = None,
         fields: FieldsOpt = None,
     ) -> None:
         from jamfctl.resources import collection
 
-        app_ctx = app_context(ctx)
-        spec = _chosen_spec(specs, mobile)
-        find = _select(spec, key, id_, name)
+        app_ctx, spec, find = _one_object(ctx, specs, mobile, key, id_, name)
         selected = _check_fields(spec, fields, show=True)
         sections = collection.sections_for(spec, collection.parse_sections(spec, section), selected, show=True)
         render = renderer(app_ctx, output, selected,
@@ -215,15 +219,13 @@ def _add_members(app: typer.Typer, specs: tuple[ResourceSpec, ...]) -> None:
 
     def members(
         ctx: typer.Context,
-        id_: Annotated[Optional[str], typer.Option("--id", metavar="ID", help="Group id.")] = None,
-        name: Annotated[Optional[str], typer.Option("--name", metavar="NAME", help="Exact group name.")] = None,
-        mobile: Annotated[bool, typer.Option("--mobile", metavar="", help=_variant_help(specs) or "Not used.")] = False,
+        id_: IdOpt = None,
+        name: NameOpt = None,
+        mobile: MobileOpt = False,
         output: OutputOpt = None,
         fields: FieldsOpt = None,
     ) -> None:
-        app_ctx = app_context(ctx)
-        spec = _chosen_spec(specs, mobile)
-        find = _select(spec, None, id_, name)
+        app_ctx, spec, find = _one_object(ctx, specs, mobile, None, id_, name)
         hook_members = _hook(spec, "members")
         selected = _check_fields(spec, fields, show=False, valid=_hook(spec, "member_fields")(spec))
         render = renderer(app_ctx, output, selected, columns=_hook(spec, "member_columns")(spec, selected),
