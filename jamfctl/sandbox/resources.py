@@ -29,6 +29,7 @@ CLASSIC = {  # /JSSResource/<name>: (list key, item key, the store's attribute o
 # Modules serving more of the API, tried in order before a 404: each has
 # answer(app, method, segments, query, headers, body) -> SandboxResponse | None (None: not mine).
 EXTENSIONS: tuple[str, ...] = (
+    "jamfctl.sandbox.laps",
 )
 
 
