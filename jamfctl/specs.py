@@ -106,7 +106,8 @@ RESOURCES: tuple[ResourceSpec, ...] = (
     ),
     _spec(
         name="mobile", noun="mobile", singular="mobile device", plural="mobile devices",
-        summary="Mobile devices (iPhone, iPad, Apple TV, Vision Pro) in Jamf Pro inventory.",
+        summary="Mobile devices (iPhone, iPad, Apple TV, Vision Pro) in Jamf Pro inventory. (Jamf's API has no "
+                "endpoint that returns a mobile device's passcode or lock PIN, so jamfctl has no command for one.)",
         list_path="/api/v2/mobile-devices/detail", item_path=None, id_field="mobileDeviceId",
         name_field="general.displayName", name_filter="displayName",
         lookup=Lookup("SERIAL", "serialNumber", "hardware.serialNumber", "serial", "serial number", "DMQX7Y2KJF8L"),

@@ -24,12 +24,20 @@ def walk(command, ctx, path=()):
             yield from walk(command.get_command(ctx, name), ctx, (*path, name))
 
 
-def writing_commands() -> list[str]:
-    """Leaves with --yes or --dry-run: the commands that change something."""
+def leaves():
     root = typer.main.get_command(app)
-    ctx = typer_compat.click().Context(root)
-    return [" ".join(path) for path, cmd in walk(root, ctx) if not hasattr(cmd, "list_commands")
-            and any(opt in ("--yes", "--dry-run") for p in cmd.params for opt in p.opts)]
+    return [(" ".join(path), {o for p in cmd.params for o in p.opts})
+            for path, cmd in walk(root, typer_compat.click().Context(root)) if not hasattr(cmd, "list_commands")]
+
+
+def writing_commands() -> list[str]:
+    """Leaves with --dry-run: the commands that change something (every one must offer a dry run)."""
+    return [name for name, options in leaves() if "--dry-run" in options]
+
+
+def test_yes_without_dry_run_is_only_for_revealing_a_secret():
+    """--yes skips a question; only a write (which has --dry-run) or a --reveal (which reads) asks one."""
+    assert [name for name, o in leaves() if "--yes" in o and not o & {"--dry-run", "--reveal"}] == []
 
 
 def test_every_writing_command_is_declared_and_every_declaration_is_a_command():

@@ -36,6 +36,8 @@ DETAIL_ROUTE = ("api", "v4", "computers-inventory-detail")
 JSON_TYPE = "application/json;charset=UTF-8"
 _SECRET_VIEWS = {"filevault": filevault_record, "view-recovery-lock-password": recovery_lock_password,
                  "view-device-lock-pin": device_lock_pin}
+_SECRET_PRIVILEGES = {"filevault": "View Disk Encryption Recovery Key", "view-recovery-lock-password": "View Recovery Lock",
+                      "view-device-lock-pin": "View Computer Device Lock Pin"}
 # ASCII only; leading zeros aside at most 10 digits, which keeps int() clear of Python's 4300-digit limit
 _DECIMAL = re.compile(r"(-?)0*([0-9]{1,10})")
 
@@ -320,6 +322,9 @@ class SandboxApp:
         if view == "detail":
             return _json(200, build_record(self.fleet, computer, SECTION_KEYS))
         if view in _SECRET_VIEWS:
+            needed = _SECRET_PRIVILEGES[view]
+            if needed in self.config.denied_privileges:
+                return api_error(403, "INVALID_PRIVILEGE", f"Forbidden: the API role lacks {needed}")
             return _json(200, _SECRET_VIEWS[view](self.fleet, computer))
         sections = self._sections(query)
         if isinstance(sections, SandboxResponse):
