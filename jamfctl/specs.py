@@ -160,6 +160,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         classic_privileges=("Read Policies",),
         columns=(Column("Id", "id", no_wrap=True), Column("Name", "name")),
         examples=("jamfctl policy list -o json | jq -r '.[].name'", "jamfctl policy show --name 'Install Firefox'"),
+        cli=("jamfctl.cli.files",),
     ),
     _spec(
         name="config-profile", noun="config-profile", singular="configuration profile",
@@ -170,7 +171,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         classic_privileges=("Read macOS Configuration Profiles",),
         columns=(Column("Id", "id", no_wrap=True), Column("Name", "name")),
         examples=("jamfctl config-profile list", "jamfctl config-profile show --id 1 -o json | jq .general.payloads"),
-        hooks="jamfctl.resources.profiles",
+        hooks="jamfctl.resources.profiles", cli=("jamfctl.cli.files",),
     ),
     _spec(
         name="script", noun="script", singular="script", plural="scripts", summary="Scripts.",
@@ -179,6 +180,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
                  Column("Priority", "priority"), Column("OS", "osRequirements"), Column("Info", "info")),
         examples=("jamfctl script show --name 'Install Rosetta'",
                   "jamfctl script list --filter 'scriptContents==\"*curl*\"' -o json | jq -r '.[].name'"),
+        cli=("jamfctl.cli.files",),
     ),
     _spec(
         name="package", noun="package", singular="package", plural="packages", summary="Packages.",
@@ -242,6 +244,10 @@ def nouns() -> dict[str, tuple[ResourceSpec, ...]]:
 WRITES: tuple[Write, ...] = (
     # MDM actions (jamfctl/cli/actions.py): add entries here
     # script push, policy enable/disable (config as files): add entries here
+    Write(command="script push", endpoints=("POST /api/v1/scripts", "PUT /api/v1/scripts/{id}"),
+          privileges=("Create Scripts", "Update Scripts")),
+    Write(command="policy enable", endpoints=("PUT /JSSResource/policies/id/{id}",), privileges=("Update Policies",)),
+    Write(command="policy disable", endpoints=("PUT /JSSResource/policies/id/{id}",), privileges=("Update Policies",)),
 )
 
 

@@ -30,6 +30,7 @@ CLASSIC = {  # /JSSResource/<name>: (list key, item key, the store's attribute o
 # answer(app, method, segments, query, headers, body) -> SandboxResponse | None (None: not mine).
 EXTENSIONS: tuple[str, ...] = (
     "jamfctl.sandbox.laps",
+    "jamfctl.sandbox.writes",
 )
 
 
