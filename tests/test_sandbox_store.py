@@ -425,7 +425,8 @@ def _digest(s: Store) -> str:
     parts = [s.collection(name) for name in COLLECTION_NAMES]
     parts += [s.mobile_record(d, list(MOBILE_SECTIONS)) for d in s.mobile_devices[:30]]
     parts += [s.mobile_detail(d) for d in s.mobile_devices[:30]]
-    parts += [[s.computer_group_members(g.id) and [c.id for c in s.computer_group_members(g.id)] for g in s.computer_groups]]
+    parts += [[[c.id for c in s.computer_group_members(g.id)] for g in s.computer_groups]]
+    parts += [s.policies, s.os_x_configuration_profiles, [s.classic_computer_group(g.id) for g in s.computer_groups]]
     return json.dumps(parts, sort_keys=True, default=str)
 
 
@@ -442,3 +443,153 @@ def test_a_big_fleet_builds_its_collections():
     assert sizes["users"] == 100_000 and len(s.mobile_devices) == 60_000
     assert sizes["packages"] > 26 and sizes["static-computer-groups"] > 5
     assert s.collection("smart-computer-groups").rows[0]["membershipCount"] > 90_000
+    assert len(s.policies) > 40 and len(s.os_x_configuration_profiles) == len(catalog.CONFIG_PROFILES)
+
+
+# --- Classic objects -----------------------------------------------------------------------------------------
+
+# Elements that hold repeated elements: a JSON list in the Classic JSON convention, even when empty or single.
+CLASSIC_LISTS = {"computers", "computer_groups", "buildings", "departments", "users", "user_groups", "network_segments",
+                 "ibeacons", "jss_users", "jss_user_groups", "self_service_categories", "no_execute_on", "accounts",
+                 "directory_bindings", "packages", "scripts", "printers", "dock_items", "criteria"}
+
+
+def _classic_shape(elem: ET.Element):
+    """An XML example turned into the shape of its Classic JSON: dict of shapes, ("list", item shape), or "leaf"."""
+    children = [child for child in elem if child.tag != "size"]
+    if elem.tag in CLASSIC_LISTS or len(children) != len(elem):
+        items = [child for child in children if len(child) or child.text]
+        return ("list", _classic_shape(items[0]) if items and len(items[0]) else None)
+    if children:
+        out = {}
+        for child in children:
+            out.setdefault(child.tag, _classic_shape(child))  # a repeated tag (self_service/notification) keeps its first
+        return out
+    return "leaf"
+
+
+def _assert_shape(mine, shape, where: str) -> None:
+    if shape == "leaf":
+        assert isinstance(mine, (str, int, bool)), f"{where}: {mine!r} is not a scalar"
+    elif isinstance(shape, tuple):
+        assert isinstance(mine, list), f"{where}: expected a list, got {type(mine).__name__}"
+        if shape[1] is not None:
+            for i, item in enumerate(mine):
+                _assert_shape(item, shape[1], f"{where}[{i}]")
+    else:
+        assert isinstance(mine, dict), f"{where}: expected an object"
+        assert set(mine) == set(shape), f"{where}: missing {set(shape) - set(mine)}, extra {set(mine) - set(shape)}"
+        for key, sub in shape.items():
+            _assert_shape(mine[key], sub, f"{where}.{key}")
+
+
+@lru_cache(maxsize=None)
+def _postman_examples(url_suffix: str) -> dict[str, ET.Element]:
+    collection = json.loads(POSTMAN_PATH.read_text())
+
+    def walk(items):
+        for item in items:
+            yield from walk(item["item"]) if "item" in item else [item]
+
+    found = {}
+    for item in walk(collection["item"]):
+        request = item["request"]
+        url = request["url"]["raw"] if isinstance(request["url"], dict) else request["url"]
+        if request["method"] == "GET" and url.endswith(url_suffix):
+            for response in item.get("response", []):
+                found[response["name"]] = ET.fromstring(response["body"].strip().encode())
+    assert found, url_suffix
+    return found
+
+
+@pytest.mark.skipif(not POSTMAN_PATH.is_file(), reason="Jamf's Postman collection not found")
+def test_classic_shapes_follow_the_postman_examples(store):
+    (policy_example,) = _postman_examples("/JSSResource/policies/id/:id").values()
+    assert policy_example.tag == "policy"
+    policy_shape = _classic_shape(policy_example)
+    assert store.policies
+    for policy in store.policies:
+        _assert_shape(policy, policy_shape, f"policy {policy['general']['id']}")
+    (profile_example,) = _postman_examples("/JSSResource/osxconfigurationprofiles/id/:id").values()
+    profile_shape = _classic_shape(profile_example)
+    for profile in store.os_x_configuration_profiles:
+        _assert_shape(profile, profile_shape, f"profile {profile['general']['id']}")
+    groups = _postman_examples("/JSSResource/computergroups/id/:id")
+    for example_name, smart in (("Smart Computer Group", True), ("Static Computer Group", False)):
+        shape = _classic_shape(groups[example_name])
+        for group in store.computer_groups:
+            if group.smart == smart:
+                _assert_shape(store.classic_computer_group(group.id), shape, f"computer group {group.id}")
+    # items the examples leave empty are checked against the elements Jamf documents for them (api-map §7)
+    script_keys = {"id", "name", "priority", *(f"parameter{n}" for n in range(4, 12))}
+    assert all(set(s) == script_keys for p in store.policies for s in p["scripts"])
+
+
+def _refs_exist(refs: list[dict], rows: list[dict], name_key: str = "name", plain: bool = True) -> bool:
+    """Every reference names an existing row by integer id AND name (and, when plain, carries only those two)."""
+    known = {(int(row["id"]), row[name_key]) for row in rows}
+    return all((ref["id"], ref["name"]) in known and (not plain or set(ref) == {"id", "name"}) for ref in refs)
+
+
+def test_policies_refer_to_objects_that_exist(store):
+    groups = store.collection("computer-groups").rows
+    policies = store.policies
+    assert [p["general"]["id"] for p in policies] == list(range(1, len(policies) + 1))
+    assert len({p["general"]["name"] for p in policies}) == len(policies)
+    sites = store.collection("sites").rows
+    for p in policies:
+        general, scope = p["general"], p["scope"]
+        assert _refs_exist([general["category"]], store.collection("categories").rows)
+        assert general["site"] == {"id": -1, "name": "None"} or _refs_exist([general["site"]], sites)
+        assert _refs_exist(scope["computer_groups"] + scope["exclusions"]["computer_groups"], groups)
+        assert scope["all_computers"] or scope["computer_groups"], general["name"]
+        assert _refs_exist(scope["buildings"], store.collection("buildings").rows)
+        assert _refs_exist(scope["departments"], store.collection("departments").rows)
+        assert _refs_exist(p["scripts"], store.collection("scripts").rows, plain=False)
+        assert _refs_exist(p["package_configuration"]["packages"], store.collection("packages").rows, "packageName", False)
+    assert any(p["general"]["site"]["id"] != -1 for p in policies)
+    assert any(p["scripts"] for p in policies) and any(p["package_configuration"]["packages"] for p in policies)
+    assert any(p["self_service"]["use_for_self_service"] for p in policies)
+    assert any(not p["general"]["enabled"] for p in policies)
+    secret = [p for p in policies if p["account_maintenance"]["open_firmware_efi_password"]["of_mode"] != "none"]
+    assert len(secret) == 1
+    assert secret[0]["account_maintenance"]["open_firmware_efi_password"]["of_password_sha256"].startswith("sandbox-fake-")
+
+
+def test_profiles_match_the_inventory_and_carry_a_fake_wifi_password(store):
+    import plistlib
+
+    managed = next(c for c in store.fleet.computers if c.managed)
+    installed = {p["id"]: p for p in build_section(store.fleet, managed, "configurationProfiles")}
+    profiles = store.os_x_configuration_profiles
+    assert len(profiles) == len(installed)
+    passwords = []
+    for profile in profiles:
+        general = profile["general"]
+        seen = installed[str(general["id"])]
+        assert (general["name"], general["uuid"]) == (seen["displayName"], seen["uuid"])
+        assert _refs_exist(profile["scope"]["computer_groups"], store.collection("computer-groups").rows)
+        assert _refs_exist([general["category"]], store.collection("categories").rows)
+        plist = plistlib.loads(general["payloads"].encode())
+        assert plist["PayloadUUID"] == general["uuid"] and plist["PayloadContent"]
+        passwords += [p["Password"] for p in plist["PayloadContent"] if "Password" in p]
+    assert passwords == ["sandbox-fake-wifi-password"]
+    assert any(p["general"]["site"]["id"] != -1 for p in profiles)
+
+
+def test_classic_computer_groups_list_their_members(store):
+    for group in store.computer_groups:
+        classic = store.classic_computer_group(group.id)
+        members = store.computer_group_members(group.id)
+        assert [c["id"] for c in classic["computers"]] == [c.id for c in members]
+        assert classic["is_smart"] is group.smart and bool(classic["criteria"]) is group.smart
+        for entry, c in list(zip(classic["computers"], members))[:20]:
+            hardware = build_section(store.fleet, c, "hardware")
+            assert (entry["name"], entry["serial_number"], entry["mac_address"], entry["alt_mac_address"]) == (
+                c.name, c.serial, hardware["macAddress"], hardware["altMacAddress"])
+        if group.smart:
+            item = store.collection("smart-computer-groups").items[str(group.id)]
+            assert [(c["name"], c["search_type"], c["value"], c["and_or"]) for c in classic["criteria"]] == [
+                (c["name"], c["searchType"], c["value"], c["andOr"]) for c in item["criteria"]]
+    assert store.classic_computer_group(1)["name"] == "All Managed Clients" and store.classic_computer_group(1)["computers"]
+    assert store.classic_computer_group(424242) is None
