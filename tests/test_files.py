@@ -271,7 +271,7 @@ def test_config_profile_pull_writes_readable_plists_without_secrets_and_the_scop
     for secret in _payload_passwords(sandbox):
         assert secret in stored and secret not in every
     if _payload_passwords(sandbox):
-        assert "<redacted>" in every and "written as <redacted>" in result.stderr
+        assert "&lt;redacted&gt;" in every and "written as <redacted>" in result.stderr
 
 
 def _payload_passwords(sandbox) -> list[str]:
