@@ -243,6 +243,8 @@ def nouns() -> dict[str, tuple[ResourceSpec, ...]]:
 # and --dry-run read this (jamfctl.cli.writes). A writing command that is not here fails tests/test_writes.py.
 WRITES: tuple[Write, ...] = (
     # MDM actions (jamfctl/cli/actions.py): add entries here
+    Write(command="api", endpoints=("POST|PUT|PATCH|DELETE any path in the schema",),
+          privileges=("as the schema names for the endpoint",), destructive=True),
     # script push, policy enable/disable (config as files): add entries here
     Write(command="script push", endpoints=("POST /api/v1/scripts", "PUT /api/v1/scripts/{id}"),
           privileges=("Create Scripts", "Update Scripts")),
