@@ -120,6 +120,9 @@ app.command("login")(auth_cmd.login)
 app.command("logout")(auth_cmd.logout)
 app.add_typer(sandbox_cmd.app, name="sandbox")
 app.command("completion")(completion_cmd.completion)
+from jamfctl.cli import backup as backup_cmd  # noqa: E402 - light: backup and diff import their work when run
+app.command("backup")(backup_cmd.backup)
+app.command("diff")(backup_cmd.diff)
 from jamfctl.cli import api as api_cmd  # noqa: E402 - light: the schema index is loaded by the command body
 app.command("api")(api_cmd.api)
 
