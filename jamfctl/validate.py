@@ -10,6 +10,7 @@ import re
 import uuid
 from urllib.parse import urlsplit
 
+from jamfctl import rsql
 from jamfctl.errors import ValidationError
 
 SERIAL_RE = re.compile(r"[A-Z0-9]{8,20}")
@@ -18,8 +19,6 @@ FIELD_PATH_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*
 HOST_LABEL_RE = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 MAX_ID = 2**31 - 1
 MAX_NAME = 255
-MAX_FILTER = 4096
-MAX_FILTER_NESTING = 50
 MAX_URL = 2048
 
 
@@ -133,9 +132,12 @@ def max_connections(value: str) -> int:
 
 
 def is_loopback(host: str) -> bool:
+    """localhost or a loopback address; IPv6 also in the brackets of a URL (`[::1]`)."""
     if host == "localhost":
         return True
     try:
+        if host.startswith("[") and host.endswith("]"):  # brackets hold IPv6 only
+            return ipaddress.IPv6Address(host[1:-1]).is_loopback
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
@@ -217,127 +219,45 @@ def choice(value: str, allowed: list[str], what: str) -> str:
 
 def sort_spec(value: str, allowed: list[str]) -> str:
     """`field:asc|desc[,field:asc|desc]` over the fields Jamf allows."""
-    out = []
-    for part in value.split(","):
-        field, _, direction = part.strip().partition(":")
-        direction = (direction or "asc").lower()
+    try:
+        keys = rsql.parse_sort(value)
+    except rsql.RsqlError as exc:
+        raise ValidationError(_sort_refusal(exc.code, exc.found or "", allowed)) from None
+    for field, _ in keys:
         if field not in allowed:
-            raise ValidationError(f"cannot sort by {shown(field)}; sortable fields: {', '.join(allowed)}")
-        if direction not in ("asc", "desc"):
-            raise ValidationError(f"invalid sort direction {shown(direction)}: use asc or desc")
-        out.append(f"{field}:{direction}")
-    return ",".join(out)
+            raise ValidationError(_sort_refusal("INVALID_FIELD", field, allowed))
+    return ",".join(f"{field}:{'desc' if descending else 'asc'}" for field, descending in keys)
 
 
-# --- RSQL -----------------------------------------------------------------------------------------
-# The client only checks the grammar (and the field names Jamf allows); the server evaluates.
-RSQL_TOKEN_RE = re.compile(
-    r"""\s*(?:
-        (?P<op>==|!=|=lt=|=le=|=gt=|=ge=|=in=|=out=)
-      | (?P<punct>[();,])
-      | (?P<quoted>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
-      | (?P<word>[^\s"'();,=!~<>]+)  # RSQL's unreserved string: names like Müller, paths like a/b
-    )""",
-    re.VERBOSE,
-)
-
-
-def _rsql_tokens(text: str) -> list[tuple[str, str]]:
-    tokens, pos = [], 0
-    while pos < len(text):
-        if text[pos:].strip() == "":
-            break
-        m = RSQL_TOKEN_RE.match(text, pos)
-        if not m or m.end() == pos:
-            rest = text[pos:].lstrip()
-            if rest[:1] in "\"'":
-                raise ValidationError(f"invalid filter: unbalanced quote at {shown(rest, 20)}")
-            raise ValidationError(f"invalid filter: unexpected {shown(rest, 20)}")
-        kind = m.lastgroup or "word"
-        tokens.append((kind, m.group(kind)))
-        pos = m.end()
-    return tokens
+def _sort_refusal(code: str, found: str, allowed: list[str]) -> str:
+    if code == "INVALID_SORT_DIRECTION":
+        return f"invalid sort direction {shown(found)}: use asc or desc"
+    return f"cannot sort by {shown(found)}; sortable fields: {', '.join(allowed)}"
 
 
 def rsql_filter(value: str, allowed_fields: list[str]) -> str:
-    """Check an RSQL filter: known fields and operators, balanced quotes and parentheses."""
+    """Check an RSQL filter: its grammar (jamfctl.rsql) and that Jamf allows filtering on every field it names.
+
+    The client only checks; the server evaluates. Returns the filter, stripped."""
     text = value.strip()
     if not text:
         raise ValidationError("--filter must not be empty")
-    # Printable, not ASCII: Jamf holds names like "Betty Müller". isprintable() still refuses control,
-    # zero-width and bidi characters, which could make a filter read differently from what it does.
-    if len(text) > MAX_FILTER or not text.isprintable():
-        raise ValidationError("invalid filter: use printable characters (no control or invisible ones), "
-                              "at most 4096 characters")
-    tokens = _rsql_tokens(text)
-    pos = 0
-
-    def peek() -> tuple[str, str]:
-        return tokens[pos] if pos < len(tokens) else ("end", "")
-
-    def take(kind: str, value: str | None = None) -> str:
-        nonlocal pos
-        k, v = peek()
-        if k != kind or (value is not None and v != value):
-            want = value or kind
-            raise ValidationError(f"invalid filter: expected {want} but found {shown(v) if v else 'the end'}")
-        pos += 1
-        return v
-
-    def value_token() -> None:
-        k, v = peek()
-        if k not in ("quoted", "word"):
-            raise ValidationError(f"invalid filter: expected a value but found {shown(v) if v else 'the end'}")
-        take(k)
-
-    def comparison() -> None:
-        field = take("word")
-        if field not in allowed_fields:
-            raise ValidationError(
-                f"cannot filter on {shown(field)}; Jamf allows: {', '.join(allowed_fields)}"
-            )
-        op = take("op")
-        if op in ("=in=", "=out="):
-            take("punct", "(")
-            value_token()
-            while peek() == ("punct", ","):
-                take("punct", ",")
-                value_token()
-            take("punct", ")")
-        else:
-            value_token()
-
-    depth = 0
-
-    def atom() -> None:
-        nonlocal depth
-        if peek() == ("punct", "("):
-            depth += 1
-            if depth > MAX_FILTER_NESTING:  # the parser recurses per level: refuse before Python's limit
-                raise ValidationError(f"invalid filter: parentheses nested more than {MAX_FILTER_NESTING} deep")
-            take("punct", "(")
-            expression()
-            take("punct", ")")
-            depth -= 1
-        else:
-            comparison()
-
-    def conjunction() -> None:
-        atom()
-        while peek() == ("punct", ";"):
-            take("punct", ";")
-            atom()
-
-    def expression() -> None:
-        conjunction()
-        while peek() == ("punct", ","):
-            take("punct", ",")
-            conjunction()
-
-    expression()
-    if pos != len(tokens):
-        raise ValidationError(f"invalid filter: unexpected {shown(tokens[pos][1])}")
+    try:
+        tree = rsql.parse(text)
+    except rsql.RsqlError as exc:
+        raise ValidationError(_filter_refusal(exc)) from None
+    for comparison in rsql.comparisons(tree):
+        if comparison.field not in allowed_fields:
+            allowed = ", ".join(allowed_fields)
+            raise ValidationError(f"cannot filter on {shown(comparison.field)}; Jamf allows: {allowed}")
     return text
+
+
+def _filter_refusal(exc: rsql.RsqlError) -> str:
+    """`invalid filter: <reason>`, followed by what was found there: the input (shortened) or "the end"."""
+    if exc.found is None:
+        return f"invalid filter: {exc.reason}"
+    return f"invalid filter: {exc.reason} {shown(exc.found, 20) if exc.found else 'the end'}"
 
 
 def rsql_quote(value: str) -> str:

@@ -1,11 +1,12 @@
-"""The sandbox's RSQL parser and typed evaluator."""
+"""The sandbox's typed evaluator of RSQL filters (the grammar is jamfctl.rsql's, see test_rsql), and its fields."""
 
 from __future__ import annotations
 
 import pytest
 
-from jamfctl.sandbox.rsql import (BOOL, DATETIME, INT, STRING, VERSION, Comparison, FieldSpec, FilterError, Logical,
-                                  compile_filter, parse, parse_datetime, parse_version)
+from jamfctl.rsql import MAX_LENGTH, MAX_NESTING
+from jamfctl.sandbox.rsql import (BOOL, DATE, DATETIME, INT, STRING, VERSION, FieldSpec, FilterError, compile_filter,
+                                  parse_datetime, parse_version)
 
 ROWS = [
     {"id": 1, "name": "ENG-MBP-0001", "os": "14.2.1", "managed": True, "seen": "2026-11-01T10:00:00Z"},
@@ -33,14 +34,6 @@ def ids(expression: str) -> list[int]:
     return [row["id"] for row in ROWS if predicate(row)]
 
 
-def test_parse_shape_and_precedence():
-    tree = parse("a==1,b==2;c=in=(x,'y z')")
-    assert tree == Logical("or", (Comparison("a", "eq", ("1",)),
-                                  Logical("and", (Comparison("b", "eq", ("2",)), Comparison("c", "in", ("x", "y z"))))))
-    grouped = parse("(a==1,b==2);c!=3")
-    assert grouped.op == "and" and grouped.children[0].op == "or"
-
-
 @pytest.mark.parametrize("expression, expected", [
     ('name=="ENG-MBP-0001"', [1]),
     ("name==eng-mbp-0001", [1]),  # strings compare case-insensitively, like Jamf
@@ -52,7 +45,8 @@ def test_parse_shape_and_precedence():
     (r'name=="odd \"quoted\", name"', [11]),
     ("name=='Sarah\\'s MacBook Air'", [10]),
     ("id=gt=2", [10, 11]),
-    ("id>=10;id<11", [10]),
+    ("id>=10;id<11", [10]),  # <, <=, >, >= are Jamf's aliases of =lt=, =le=, =gt=, =ge=
+    ("id>2;id<=10", [10]),
     ("id=le=2,id==11", [1, 2, 11]),
     ("id=in=(1,11)", [1, 11]),
     ("os=ge=14.10", [2, 10, 11]),  # versions, not strings: 14.10 > 14.2.1
@@ -117,10 +111,57 @@ def test_a_wildcard_in_an_ordering_comparison_is_rejected(expression):
 
 def test_nesting_is_capped():
     """Parentheses nest at most MAX_NESTING deep: deeper is an INVALID_RSQL_FILTER, never a RecursionError."""
-    from jamfctl.sandbox.rsql import MAX_NESTING
-
     assert ids("(" * MAX_NESTING + "id==1" + ")" * MAX_NESTING) == [1]
     for depth in (MAX_NESTING + 1, 400, 5000):
         with pytest.raises(FilterError) as info:
             compile_filter("(" * depth + "id==1" + ")" * depth, resolve)
         assert info.value.code == "INVALID_RSQL_FILTER" and "nested" in info.value.description
+
+
+def test_a_long_in_list_the_client_built_is_evaluated():
+    """The client's length cap is for a filter a person types: the sandbox takes the long =in= lists of serials
+    that jamfctl builds itself (resources/mdm.py splits them at 30,000 characters)."""
+    names = [f"Mac-{i:05d}" for i in range(3000)] + ["jsmith-mba"]
+    expression = f"name=in=({','.join(names)})"
+    assert len(expression) > MAX_LENGTH and ids(expression) == [2]
+
+
+def test_a_control_character_is_refused_like_the_client_refuses_it():
+    with pytest.raises(FilterError) as info:
+        compile_filter("name==a\u202eb", resolve)
+    assert info.value.code == "INVALID_RSQL_FILTER" and "invisible" in info.value.description
+
+
+def test_the_sandbox_filters_and_sorts_on_the_fields_the_client_allows():
+    """The inventory's filter and sort fields are the catalogue's (generated from Jamf's schema), which the client
+    validates against, plus the documented alias general.lastContactTime; every kind is one the evaluator knows."""
+    from jamfctl import specs
+    from jamfctl.resources import collection
+    from jamfctl.sandbox.query import FILTER_FIELDS, SORT_FIELDS
+
+    computer = specs.BY_NAME["computer"]
+    assert set(FILTER_FIELDS) == {*collection.filter_fields(computer), "general.lastContactTime"}
+    assert set(SORT_FIELDS) == set(collection.sort_fields(computer))
+    assert set(FILTER_FIELDS.values()) <= {STRING, INT, BOOL, DATETIME, DATE, VERSION}
+    assert FILTER_FIELDS["operatingSystem.version"] == VERSION and FILTER_FIELDS["id"] == INT
+
+
+@pytest.mark.parametrize("values, code", [
+    (["general.name:sideways"], "INVALID_SORT_DIRECTION"),
+    (["general.colour:asc"], "INVALID_FIELD"),
+    (["id:desc", "general.name asc"], "INVALID_FIELD"),
+    (["general.name:asc,"], "INVALID_FIELD"),
+])
+def test_inventory_sort_errors_carry_jamfs_codes(values, code):
+    from jamfctl.sandbox.query import QueryError, parse_sort
+
+    with pytest.raises(QueryError) as info:
+        parse_sort(values)
+    assert info.value.code == code and info.value.field == "sort"
+
+
+def test_inventory_sort_keys_in_order():
+    from jamfctl.sandbox.query import parse_sort
+
+    assert parse_sort(["operatingSystem.version:DESC,general.name", "id:asc"]) == [
+        ("operatingSystem.version", True), ("general.name", False), ("id", False)]

@@ -236,6 +236,29 @@ def test_url_message_names_the_setting():
         validate.url("ftp://x.example", what="JAMF_URL")
 
 
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "127.1.2.3", "::1", "[::1]", "[0:0:0:0:0:0:0:1]"])
+def test_is_loopback_accepts_loopback_names_and_addresses_bracketed_or_not(host):
+    """`[::1]` is how a URL writes ::1: `sandbox serve --host` and the sandbox server take it like the bare form."""
+    assert validate.is_loopback(host)
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "[::]", "10.0.0.5", "[127.0.0.1]", "[::1", "::1]", "localhost.evil",
+                                  "example.com", ""])
+def test_is_loopback_refuses_everything_else(host):
+    assert not validate.is_loopback(host)
+
+
+def test_sandbox_serve_takes_a_bracketed_ipv6_loopback(jamfctl, monkeypatch):
+    """The CLI's host check is validate.is_loopback: `--host '[::1]'` is served, on the bare ::1."""
+    served = []
+    monkeypatch.setattr("jamfctl.sandbox.server.serve", lambda cfg, host, port: served.append((host, port)))
+    result = jamfctl("sandbox", "serve", "--host", "[::1]", "--port", "0", "--computers", "1")
+    assert result.exit_code == 0, result.stderr
+    assert served == [("::1", 0)]
+    refused = jamfctl("sandbox", "serve", "--host", "[::]", "--port", "0")
+    assert refused.exit_code == 2 and "loopback only" in refused.stderr and not served[1:]
+
+
 # --- RSQL filters ---------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "good",
@@ -260,10 +283,16 @@ def test_url_message_names_the_setting():
         "general.name==a/b",  # RSQL's unreserved characters need no quotes
         "general.name==a#b",
         "general.name==x%27s",
+        # Jamf's parser (jirutka rsql-parser) takes <, <=, > and >= for =lt=, =le=, =gt=, =ge=; refused until
+        # the client and the sandbox shared one grammar (jamfctl.rsql), which takes them on both sides.
+        "id>=1",
+        "id<10;operatingSystem.version>14",
+        "operatingSystem.version<=15.1",
     ],
 )
 def test_rsql_filter_accepts_the_jamf_grammar(good):
-    """Comparisons, =in=/=out= lists, ; (and), , (or), parentheses, quoted values, and values in any script."""
+    """Comparisons (with the <, <=, >, >= aliases), =in=/=out= lists, ; (and), , (or), parentheses, quoted values,
+    and values in any script."""
     assert validate.rsql_filter(good, FILTER_FIELDS) == good.strip()
 
 
@@ -277,7 +306,8 @@ def test_rsql_filter_accepts_the_jamf_grammar(good):
         ("((id==1)", "expected )"),
         ("id=like=1", "unexpected"),
         ("id=~1", "unexpected"),
-        ("id>=1", "unexpected"),
+        ("id=>1", "unexpected"),
+        ("id=<1", "unexpected"),
         ("id", "expected"),
         ("==1", "expected"),
         ("id==1;", "expected"),
@@ -294,6 +324,7 @@ def test_rsql_filter_accepts_the_jamf_grammar(good):
         ('general.name=="Mac\u200bBook"', "invisible"),  # zero-width space
         ("general.name==a<b", "unexpected"),  # reserved in RSQL: must be quoted
         ("id==" + "1" * 5000, "4096"),
+        ("(" * 51 + "id==1" + ")" * 51, "nested more than 50"),
     ],
 )
 def test_rsql_filter_rejects_broken_grammar(bad, hint):

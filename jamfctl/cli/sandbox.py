@@ -36,7 +36,9 @@ def serve(
     from jamfctl.sandbox.faults import parse_faults
 
     if not validate.is_loopback(host):
-        raise UsageError(f"the sandbox listens on loopback only (127.0.0.1, ::1 or localhost), not {host!r}")
+        raise UsageError("the sandbox listens on loopback only (127.0.0.1, ::1 or localhost), "
+                         f"not {validate.shown(host)}")
+    host = host.removeprefix("[").removesuffix("]")  # [::1] as in a URL; the socket takes the bare address
     if not 0 <= port <= 65535:
         raise UsageError(f"invalid --port {port}")
     if not 0 <= computers <= 1_000_000:

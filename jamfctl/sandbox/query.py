@@ -4,58 +4,41 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from jamfctl import rsql
+
 from . import catalog
+from .collections import catalogue
 from .fleet import Computer, Fleet, iso
-from .rsql import BOOL, DATE, DATETIME, INT, STRING, VERSION, FieldSpec, FilterError, compile_filter, normalise, parse_version
+from .rsql import BOOL, DATETIME, INT, STRING, VERSION, FieldSpec, FilterError, compile_filter, normalise, parse_version
 from .sections import build_section
 
 DEFAULT_SORT = "general.name:asc"
 
-# Fields the schema allows in `filter`, with their kinds (11.30.1, GET /v4/computers-inventory).
-FILTER_FIELDS: dict[str, str] = {
-    "general.name": STRING, "udid": STRING, "id": INT, "general.assetTag": STRING, "general.barcode1": STRING,
-    "general.barcode2": STRING, "general.enrolledViaAutomatedDeviceEnrollment": BOOL,
-    "general.lastIpAddress": STRING, "general.itunesStoreAccountActive": BOOL, "general.jamfBinaryVersion": VERSION,
-    "general.lastCheckIn": DATETIME, "general.lastContact": DATETIME, "general.lastEnrolledDate": DATETIME,
-    "general.lastCloudBackupDate": DATETIME, "general.reportDate": DATETIME, "general.lastReportedIp": STRING,
-    "general.lastReportedIpV4": STRING, "general.lastReportedIpV6": STRING, "general.managementId": STRING,
-    "general.remoteManagement.managed": BOOL, "general.mdmCapable.capable": BOOL,
-    "general.mdmCertificateExpiration": DATETIME, "general.platform": STRING, "general.supervised": BOOL,
-    "general.userApprovedMdm": BOOL, "general.declarativeDeviceManagementEnabled": BOOL,
-    "general.lastLoggedInUsernameSelfService": STRING, "general.lastLoggedInUsernameSelfServiceTimestamp": DATETIME,
-    "general.lastLoggedInUsernameBinary": STRING, "general.lastLoggedInUsernameBinaryTimestamp": DATETIME,
-    "general.lastLoggedInUsernameMdm": STRING, "general.lastLoggedInUsernameMdmTimestamp": DATETIME,
-    "hardware.bleCapable": BOOL, "hardware.macAddress": STRING, "hardware.make": STRING, "hardware.model": STRING,
-    "hardware.modelIdentifier": STRING, "hardware.serialNumber": STRING, "hardware.supportsIosAppInstalls": BOOL,
-    "hardware.appleSilicon": BOOL, "operatingSystem.activeDirectoryStatus": STRING,
-    "operatingSystem.fileVault2Status": STRING, "operatingSystem.build": STRING,
-    "operatingSystem.supplementalBuildVersion": STRING, "operatingSystem.rapidSecurityResponse": STRING,
-    "operatingSystem.name": STRING, "operatingSystem.version": VERSION, "security.activationLockEnabled": BOOL,
-    "security.recoveryLockEnabled": BOOL, "security.firewallEnabled": BOOL, "userAndLocation.buildingId": INT,
-    "userAndLocation.departmentId": INT, "userAndLocation.email": STRING, "userAndLocation.realname": STRING,
-    "userAndLocation.phone": STRING, "userAndLocation.position": STRING, "userAndLocation.room": STRING,
-    "userAndLocation.username": STRING, "diskEncryption.fileVault2Enabled": BOOL, "purchasing.appleCareId": STRING,
-    "purchasing.lifeExpectancy": INT, "purchasing.purchased": BOOL, "purchasing.leased": BOOL,
-    "purchasing.vendor": STRING, "purchasing.warrantyDate": DATE,
+# Kinds the sandbox compares by where the schema says only "string": ids as numbers, versions as versions.
+KIND_OVERRIDES = {
+    "id": INT, "userAndLocation.buildingId": INT, "userAndLocation.departmentId": INT,
+    "general.jamfBinaryVersion": VERSION, "operatingSystem.version": VERSION,
+    "general.mdmCertificateExpiration": DATETIME,
 }
-# Fields the schema allows in `sort`.
-SORT_FIELDS = (
-    "general.name", "udid", "id", "general.assetTag", "general.jamfBinaryVersion", "general.lastCheckIn",
-    "general.lastContact", "general.lastEnrolledDate", "general.lastCloudBackupDate", "general.reportDate",
-    "general.mdmCertificateExpiration", "general.platform", "general.lastLoggedInUsernameSelfService",
-    "general.lastLoggedInUsernameSelfServiceTimestamp", "general.lastLoggedInUsernameBinary",
-    "general.lastLoggedInUsernameBinaryTimestamp", "general.lastLoggedInUsernameMdm",
-    "general.lastLoggedInUsernameMdmTimestamp", "hardware.make", "hardware.model", "operatingSystem.build",
-    "operatingSystem.supplementalBuildVersion", "operatingSystem.rapidSecurityResponse", "operatingSystem.name",
-    "operatingSystem.version", "userAndLocation.realname", "purchasing.lifeExpectancy", "purchasing.warrantyDate",
-)
 # Query names that differ from the record's key (the v4 record renamed them), plus the v1 name people still type.
 RECORD_PATH = {
     "general.lastReportedIp": "general.lastReportedIpV4",
     "general.mdmCertificateExpiration": "general.mdmProfileExpiration",
     "general.lastContactTime": "general.lastContact",
 }
-FILTER_FIELDS["general.lastContactTime"] = DATETIME
+ALIASES = {"general.lastContactTime": DATETIME}  # documented by Jamf, absent from the schema's list
+
+
+def _filter_fields() -> dict[str, str]:
+    """The fields jamfctl's computer catalogue (from Jamf's schema) allows in `filter`, with their kinds."""
+    computer = catalogue("computer")
+    kinds = {name: KIND_OVERRIDES.get(name, computer["field_kinds"].get(name, STRING))
+             for name in computer["filter_fields"]}
+    return {**kinds, **ALIASES}
+
+
+FILTER_FIELDS: dict[str, str] = _filter_fields()
+SORT_FIELDS: tuple[str, ...] = tuple(catalogue("computer")["sort_fields"])  # the fields the schema allows in `sort`
 
 
 def _fast_getters(fleet: Fleet) -> dict[str, Callable[[Computer], Any]]:
@@ -175,17 +158,14 @@ class QueryError(ValueError):
 
 def parse_sort(values: list[str]) -> list[tuple[str, bool]]:
     """`sort` params ("a:asc,b:desc", repeatable) -> [(field, descending)]."""
-    out = []
-    for value in values:
-        for part in value.split(","):
-            field, _, direction = part.strip().partition(":")
-            direction = (direction or "asc").lower()
-            if field not in SORT_FIELDS:
-                raise QueryError(f"Invalid field in sort: {field!r}", "INVALID_FIELD", "sort")
-            if direction not in ("asc", "desc"):
-                raise QueryError(f"Invalid sort direction {direction!r} for {field!r}", "INVALID_SORT_DIRECTION", "sort")
-            out.append((field, direction == "desc"))
-    return out
+    try:
+        keys = [key for value in values for key in rsql.parse_sort(value)]
+    except rsql.RsqlError as exc:
+        raise QueryError(exc.description, exc.code, "sort") from None
+    for field, _ in keys:
+        if field not in SORT_FIELDS:
+            raise QueryError(f"Invalid field in sort: {field!r}", "INVALID_FIELD", "sort")
+    return keys
 
 
 def search(fleet: Fleet, resolver: FieldResolver, filter_text: str, sort: list[tuple[str, bool]],

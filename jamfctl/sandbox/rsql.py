@@ -1,7 +1,7 @@
-"""An RSQL parser and typed evaluator for Jamf Pro API `filter` parameters.
+"""The simulator's typed evaluator of Jamf Pro API `filter` parameters, over jamfctl.rsql's syntax tree.
 
-Grammar: or := and (',' and)* ; and := constraint (';' constraint)* ; constraint := '(' or ')' | comparison ;
-comparison := selector operator (value | '(' value (',' value)* ')').
+Field kinds decide how a literal is parsed and how values compare: versions as versions, dates as instants,
+strings case-insensitively (as Jamf's database collation does), `*` in a value as a wildcard.
 """
 
 from __future__ import annotations
@@ -9,18 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Union
+from typing import Any, Callable
 
-# Field kinds: they decide how a literal is parsed and how values compare.
+from jamfctl.rsql import Comparison, Node, RsqlError, parse
+
 STRING, INT, BOOL, DATETIME, DATE, VERSION = "string", "int", "bool", "datetime", "date", "version"
-
-OPERATORS = {"==": "eq", "!=": "ne", "=lt=": "lt", "<": "lt", "=le=": "le", "<=": "le",
-             "=gt=": "gt", ">": "gt", "=ge=": "ge", ">=": "ge", "=in=": "in", "=out=": "out"}
-_OPERATOR_RE = re.compile(r"==|!=|=[A-Za-z]*=|<=|>=|<|>")
-_RESERVED = set("\"'();,=!~<> \t\r\n")
-# Real filters nest a few levels; the cap keeps a hostile one from exhausting Python's recursion limit
-# (parse and compile recurse once per level), which would otherwise end the request without an answer.
-MAX_NESTING = 50
 _ORDERING = {"lt": "=lt=", "le": "=le=", "gt": "=gt=", "ge": "=ge="}
 
 
@@ -34,141 +27,12 @@ class FilterError(ValueError):
 
 
 @dataclass(frozen=True)
-class Comparison:
-    field: str
-    op: str  # one of OPERATORS' values
-    args: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Logical:
-    op: str  # "and" | "or"
-    children: tuple["Node", ...]
-
-
-Node = Union[Comparison, Logical]
-
-
-@dataclass(frozen=True)
 class FieldSpec:
     kind: str
     getter: Callable[[Any], Any]  # returns the value already normalised for `kind` (see normalise)
     # The value as the record serves it, which a `*` wildcard matches; None (unknown) for a null or, outside
     # strings, an empty value. Only needed for non-string kinds: a string getter already returns the text.
     text: Callable[[Any], str | None] | None = None
-
-
-class _Parser:
-    def __init__(self, text: str):
-        self.text = text
-        self.pos = 0
-        self.depth = 0  # parentheses currently open around the parse position
-
-    def fail(self, what: str) -> FilterError:
-        return FilterError(f"Invalid RSQL filter: {what} at position {self.pos}: {self.text!r}")
-
-    def skip_ws(self) -> None:
-        while self.pos < len(self.text) and self.text[self.pos].isspace():
-            self.pos += 1
-
-    def peek(self) -> str:
-        self.skip_ws()
-        return self.text[self.pos] if self.pos < len(self.text) else ""
-
-    def parse(self) -> Node:
-        if not self.text.strip():
-            raise FilterError("Invalid RSQL filter: empty expression")
-        node = self.parse_or()
-        if self.peek():
-            raise self.fail(f"unexpected {self.peek()!r}")
-        return node
-
-    def parse_or(self) -> Node:
-        nodes = [self.parse_and()]
-        while self.peek() == ",":
-            self.pos += 1
-            nodes.append(self.parse_and())
-        return nodes[0] if len(nodes) == 1 else Logical("or", tuple(nodes))
-
-    def parse_and(self) -> Node:
-        nodes = [self.parse_constraint()]
-        while self.peek() == ";":
-            self.pos += 1
-            nodes.append(self.parse_constraint())
-        return nodes[0] if len(nodes) == 1 else Logical("and", tuple(nodes))
-
-    def parse_constraint(self) -> Node:
-        if self.peek() == "(":
-            self.depth += 1
-            if self.depth > MAX_NESTING:
-                raise self.fail(f"parentheses nested more than {MAX_NESTING} deep")
-            self.pos += 1
-            node = self.parse_or()
-            if self.peek() != ")":
-                raise self.fail("missing ')'")
-            self.pos += 1
-            self.depth -= 1
-            return node
-        return self.parse_comparison()
-
-    def parse_comparison(self) -> Comparison:
-        self.skip_ws()
-        start = self.pos
-        while self.pos < len(self.text) and self.text[self.pos] not in _RESERVED:
-            self.pos += 1
-        field = self.text[start:self.pos]
-        if not field:
-            raise self.fail("expected a field name")
-        self.skip_ws()
-        match = _OPERATOR_RE.match(self.text, self.pos)
-        if not match:
-            raise self.fail(f"expected an operator after {field!r}")
-        if match.group() not in OPERATORS:
-            raise self.fail(f"unknown operator {match.group()!r}")
-        op = OPERATORS[match.group()]
-        self.pos = match.end()
-        if self.peek() == "(":
-            self.pos += 1
-            args = [self.parse_value()]
-            while self.peek() == ",":
-                self.pos += 1
-                args.append(self.parse_value())
-            if self.peek() != ")":
-                raise self.fail("missing ')' after value list")
-            self.pos += 1
-        else:
-            args = [self.parse_value()]
-        if len(args) > 1 and op not in ("in", "out"):
-            raise self.fail(f"operator {match.group()!r} takes a single value")
-        return Comparison(field, op, tuple(args))
-
-    def parse_value(self) -> str:
-        quote = self.peek()
-        if quote in ("'", '"'):
-            self.pos += 1
-            out = []
-            while self.pos < len(self.text):
-                ch = self.text[self.pos]
-                if ch == "\\" and self.pos + 1 < len(self.text):
-                    out.append(self.text[self.pos + 1])
-                    self.pos += 2
-                    continue
-                if ch == quote:
-                    self.pos += 1
-                    return "".join(out)
-                out.append(ch)
-                self.pos += 1
-            raise self.fail("unterminated quoted value")
-        start = self.pos
-        while self.pos < len(self.text) and self.text[self.pos] not in _RESERVED:
-            self.pos += 1
-        if start == self.pos:
-            raise self.fail("expected a value")
-        return self.text[start:self.pos]
-
-
-def parse(text: str) -> Node:
-    return _Parser(text).parse()
 
 
 # --- typed values ---
@@ -254,8 +118,8 @@ def _compile_wildcards(node: Comparison, spec: FieldSpec) -> Callable[[Any], boo
     return lambda obj: not any(p(obj) for p in parts)
 
 
-def _compile_comparison(node: Comparison, resolve: Callable[[str], FieldSpec]) -> Callable[[Any], bool]:
-    spec = resolve(node.field)
+def _compile_comparison(node: Comparison, field_spec: Callable[[str], FieldSpec]) -> Callable[[Any], bool]:
+    spec = field_spec(node.field)
     if any("*" in a for a in node.args):
         return _compile_wildcards(node, spec)
     return _compile_typed(node, spec)
@@ -282,15 +146,20 @@ def _compile_typed(node: Comparison, spec: FieldSpec) -> Callable[[Any], bool]:
     return lambda obj: (v := key(obj)) is not None and compare(v)
 
 
-def compile_filter(text: str, resolve: Callable[[str], FieldSpec]) -> Callable[[Any], bool]:
-    """Parse `text` and return a predicate over records. `resolve(field)` raises FilterError for unknown fields."""
+def compile_filter(text: str, field_spec: Callable[[str], FieldSpec]) -> Callable[[Any], bool]:
+    """Parse `text` and return a predicate over records. `field_spec(field)` raises FilterError for unknown fields."""
+    try:
+        # No length cap: the client sends long =in= lists of serials it built itself.
+        tree = parse(text, max_length=None)
+    except RsqlError as exc:
+        raise FilterError(exc.description, exc.code) from None
+    return _compile(tree, field_spec)
 
-    def build(node: Node) -> Callable[[Any], bool]:
-        if isinstance(node, Comparison):
-            return _compile_comparison(node, resolve)
-        parts = [build(child) for child in node.children]
-        if node.op == "and":
-            return lambda obj: all(p(obj) for p in parts)
-        return lambda obj: any(p(obj) for p in parts)
 
-    return build(parse(text))
+def _compile(node: Node, field_spec: Callable[[str], FieldSpec]) -> Callable[[Any], bool]:
+    if isinstance(node, Comparison):
+        return _compile_comparison(node, field_spec)
+    parts = [_compile(child, field_spec) for child in node.children]
+    if node.op == "and":
+        return lambda obj: all(p(obj) for p in parts)
+    return lambda obj: any(p(obj) for p in parts)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import ipaddress
 import select
 import signal
 import socket
@@ -15,6 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, TextIO
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from jamfctl.validate import is_loopback
+
 from . import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SandboxConfig
 from .app import SandboxApp, SandboxResponse, api_error
 
@@ -25,13 +26,7 @@ MAX_BODY = 1 << 20  # the only bodies the sandbox reads are token forms; reading
 
 def check_loopback(host: str) -> None:
     """The sandbox has fake credentials and no TLS: it must never listen beyond this machine."""
-    if host == "localhost":
-        return
-    try:
-        loopback = ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback:
+    if not is_loopback(host):
         raise ValueError(f"refusing to serve the sandbox on {host!r}: use a loopback address such as 127.0.0.1")
 
 
