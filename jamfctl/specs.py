@@ -250,6 +250,8 @@ WRITES: tuple[Write, ...] = (
           privileges=("Create Scripts", "Update Scripts")),
     Write(command="policy enable", endpoints=("PUT /JSSResource/policies/id/{id}",), privileges=("Update Policies",)),
     Write(command="policy disable", endpoints=("PUT /JSSResource/policies/id/{id}",), privileges=("Update Policies",)),
+    Write(command="multi", endpoints=("those of COMMAND, on each instance (needs --yes N, N instances)",),
+          privileges=("those of COMMAND",)),
 )
 
 

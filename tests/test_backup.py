@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from support.instances import Instance, Recording, add_profile, invoke, served, use_server
+from support.instances import Instance, add_profile, invoke, served, use_server
 
 
 @pytest.fixture
@@ -116,24 +116,26 @@ def test_hostile_names_and_symlinked_folders(sandbox, work):
     assert list((work / "elsewhere").iterdir()) == []
 
 
-def test_reads_stay_within_five_connections(work):
-    sandbox = Instance(latency_ms=5)
-    in_flight, peak, lock = [0], [0], threading.Lock()
-    original = Recording.handle_request
+def test_reads_stay_within_five_connections(work, monkeypatch):
+    with served() as (url, app):
+        in_flight, peak, lock = [0], [0], threading.Lock()
+        real = app.handle
 
-    def counting(self, request):
-        with lock:
-            in_flight[0] += 1
-            peak[0] = max(peak[0], in_flight[0])
-        try:
-            time.sleep(0.002)
-            return original(self, request)
-        finally:
+        def counting(*args):
             with lock:
-                in_flight[0] -= 1
+                in_flight[0] += 1
+                peak[0] = max(peak[0], in_flight[0])
+            try:
+                time.sleep(0.005)  # a server that takes its time: requests overlap
+                return real(*args)
+            finally:
+                with lock:
+                    in_flight[0] -= 1
 
-    sandbox.transport.handle_request = counting.__get__(sandbox.transport)
-    backed_up(sandbox, work)
+        app.handle = counting
+        use_server(monkeypatch, url)
+        result = invoke(["backup", str(work)])
+        assert result.exit_code == 0, result.stderr
     assert 1 < peak[0] <= 5  # concurrent, and never past Jamf's limit
 
 

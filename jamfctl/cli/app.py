@@ -123,6 +123,8 @@ app.command("completion")(completion_cmd.completion)
 from jamfctl.cli import backup as backup_cmd  # noqa: E402 - light: backup and diff import their work when run
 app.command("backup")(backup_cmd.backup)
 app.command("diff")(backup_cmd.diff)
+from jamfctl.cli import multi as multi_cmd  # noqa: E402 - light: the instances' commands run inside it
+multi_cmd.register(app)
 from jamfctl.cli import api as api_cmd  # noqa: E402 - light: the schema index is loaded by the command body
 app.command("api")(api_cmd.api)
 
