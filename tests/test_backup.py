@@ -41,8 +41,9 @@ def test_two_backups_of_an_unchanged_server_are_identical_and_a_rerun_changes_no
     first = tree(work / "b1")
     assert len(first) >= 20 and first == tree(work / "b2")
     folders = {name.split("/")[0] for name in first}
-    assert {"scripts", "policies", "config-profiles", "computer-groups", "mobile-groups", "categories", "buildings",
-            "departments", "sites", "extension-attributes", "packages", "jamfctl-backup.yaml"} <= folders
+    assert {"scripts", "policies", "configuration-profiles", "computer-groups", "mobile-device-groups", "categories",
+            "buildings", "departments", "sites", "computer-extension-attributes", "packages",
+            "jamfctl-backup.yaml"} <= folders
     stamps = {p: p.stat().st_mtime_ns for p in (work / "b1").rglob("*") if p.is_file()}
     rows = backed_up(sandbox, work / "b1")
     assert all(row["written"] == 0 and row["removed"] == 0 for row in rows)
@@ -55,7 +56,7 @@ def test_files_have_sorted_keys_block_text_no_volatile_fields(sandbox, work):
     assert "scriptContents: |\n  #!/bin/bash\n" in script
     keys = [line.split(":")[0] for line in script.splitlines() if line and not line.startswith((" ", "-"))]
     assert keys == sorted(keys)
-    groups = "".join(p.read_text() for p in (work / "mobile-groups").iterdir())
+    groups = "".join(p.read_text() for p in (work / "mobile-device-groups").iterdir())
     assert "criteria:" in groups and "\ncount:" not in groups
     assert "cloudTransferStatus" not in "".join(p.read_text() for p in (work / "packages").iterdir())
     smart = "".join(p.read_text() for p in (work / "computer-groups").iterdir())

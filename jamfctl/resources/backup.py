@@ -18,7 +18,7 @@ from typing import Callable
 from jamfctl import redact
 from jamfctl.errors import JamfctlError, ValidationError
 from jamfctl.resources import collection, files
-from jamfctl.specs import BY_NAME
+from jamfctl.specs import BY_NAME, RESOURCES
 
 MANIFEST = "jamfctl-backup.yaml"
 FORMAT = 1
@@ -27,16 +27,21 @@ FORMAT = 1
 @dataclass(frozen=True)
 class Kind:
     name: str  # the spec's name, as --only takes it
-    folder: str
+    folder: str  # its plural, as a folder name: "computer-groups"
     detail: str = ""  # "item": each object read by id (Classic lists hold ids and names); "enrich": groups' criteria
 
 
-KINDS: tuple[Kind, ...] = (
-    Kind("script", "scripts"), Kind("config-profile", "config-profiles", "item"), Kind("policy", "policies", "item"),
-    Kind("computer-group", "computer-groups", "enrich"), Kind("mobile-group", "mobile-groups", "enrich"),
-    Kind("category", "categories"), Kind("building", "buildings"), Kind("department", "departments"),
-    Kind("site", "sites"), Kind("ext-attr", "extension-attributes"), Kind("package", "packages"),
-)
+# Inventory (devices and their users) is not configuration; every other declared noun is, so a noun added to
+# jamfctl.specs is backed up without an edit here.
+INVENTORY = frozenset({"computer", "mobile", "user"})
+
+
+def _kind(spec) -> Kind:
+    detail = "item" if spec.api == "classic" else "enrich" if collection.hook(spec, "enrich") else ""
+    return Kind(spec.name, spec.plural.replace(" ", "-"), detail)
+
+
+KINDS: tuple[Kind, ...] = tuple(_kind(spec) for spec in RESOURCES if spec.name not in INVENTORY)
 BY_KIND = {kind.name: kind for kind in KINDS}
 # Fields that change without anyone changing the configuration: counts of members, upload states, times of
 # the last run, check-in or change (at any depth).
