@@ -372,3 +372,16 @@ def test_written_files_get_the_umask_mode(sandbox, work):
     umask = os.umask(0)
     os.umask(umask)
     assert mode == 0o666 & ~umask
+
+
+def test_pulling_one_script_never_overwrites_the_file_of_another(sandbox, work):
+    assert sandbox("script", "pull", ROSETTA, "--dir", str(work)).exit_code == 0
+    old = sandbox.script(ROSETTA)
+    old["name"] = "Rosetta (old)"  # renamed on the server; another script now has the name
+    scripts = sandbox.store.collection("scripts")
+    row = {**old, "id": "77", "name": ROSETTA, "scriptContents": "echo other\n"}
+    scripts.rows.append(row)
+    scripts.items["77"] = row
+    refused = sandbox("script", "pull", "--id", "77", "--dir", str(work))
+    assert refused.exit_code == 2 and f"holds script id {old['id']}" in refused.stderr
+    assert "echo other" not in (work / f"{ROSETTA}.sh").read_text()

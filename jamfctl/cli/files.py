@@ -107,20 +107,20 @@ def _add_script_pull(app: typer.Typer, spec) -> None:
         read = _chosen(spec, name, id_, all_)
         root = files.folder(dir_, "--dir")
         render = _pull_renderer(app_ctx, output, fields)
-        url, label = _server(app_ctx)
+        url = app_ctx.credentials().url
         records = read(app_ctx.client())
-        stems = files.unique_stems((r["id"], r["name"]) for r in records)
+        stems = files.unique_stems((r["id"], r.get("name")) for r in records)
         planned = [_script_files(root, stems[str(r["id"])], r) for r in records]
         if not force:
-            for body_path, view, _ in planned:
-                _refuse_losing_edits(body_path, view)
+            for body_path, view, record in planned:
+                _refuse_overwriting(body_path, view, str(record["id"]), url)
         files.folder(dir_, "--dir", create=True)
         mode = files.new_file_mode()
         rows = []
         for (body_path, view, record) in planned:
             wrote = files.write_file(body_path, files.body_bytes(view), mode)
             wrote |= files.write_file(files.meta_path(body_path), files.metadata_bytes(view, url, record["id"]), mode)
-            rows.append({"id": record["id"], "name": record["name"], "file": str(body_path),
+            rows.append({"id": record["id"], "name": record.get("name"), "file": str(body_path),
                          "status": "written" if wrote else "unchanged"})
         render.many(rows)
 
@@ -140,14 +140,18 @@ def _script_files(root, stem: str, record: dict):
     return files.inside(root, stem + files.script_extension(view["body"])), view, record
 
 
-def _refuse_losing_edits(body_path, view: dict) -> None:
-    """A pulled file that was edited since (and differs from the server's copy) would lose that edit."""
+def _refuse_overwriting(body_path, view: dict, ident: str, url: str) -> None:
+    """Refused (--force overrides): a pulled file edited since (and unlike the server's copy), whose edit would
+    be lost, and a file that holds another script of this server (a name differing only in case, say)."""
     from jamfctl.resources import files
 
-    meta = files.meta_path(body_path)
-    if not body_path.exists() or not meta.exists():
+    if not body_path.exists() or not files.meta_path(body_path).exists():
         return
     local = files.load_local(body_path)
+    other = local.pulled_from(url)
+    if other is not None and other != ident:
+        raise files.Conflict(f"{str(body_path)!r} holds script id {other}, not {ident}; pull with --all (each "
+                             "script gets its own file) or --force to overwrite it")
     mine = files.fingerprint(local.view)
     if local.pulled and mine != local.pulled["sha256"] and mine != files.fingerprint(view):
         raise files.Conflict(f"{str(body_path)!r} was edited since it was pulled; push it, move it away, "
@@ -310,7 +314,19 @@ def _push_request(target, body):
 
     if target is None:
         return Request("POST", "/api/v1/scripts", json=body, privilege="Create Scripts")
-    return Request("PUT", f"/api/v1/scripts/{target['id']}", json=body, privilege="Update Scripts")
+    return Request("PUT", f"/api/v1/scripts/{server_id(target)}", json=body, privilege="Update Scripts")
+
+
+def server_id(record) -> int:
+    """An id the server sent, before it goes into a path: a positive whole number, nothing else."""
+    from jamfctl.errors import ServerError
+
+    import re
+
+    ident = record.get("id") if isinstance(record, dict) else None
+    if type(ident) not in (int, str) or not re.fullmatch(r"[0-9]{1,10}", str(ident)) or not 0 < int(ident) < 2**31:
+        raise ServerError(f"the server sent an id jamfctl cannot use ({str(ident)[:20]!r})")
+    return int(ident)
 
 
 def _send_pushes(app_ctx, client, url: str, label: str, changes, requests) -> None:
@@ -323,11 +339,12 @@ def _send_pushes(app_ctx, client, url: str, label: str, changes, requests) -> No
     for (local, target, _), request in zip(changes, requests):
         try:
             answer = client.send(request)
-            if target is None:
-                answer = client.get_json(f"/api/v1/scripts/{answer['id']}", privilege="Read Scripts")
-            view = files.script_view(answer)
-            files.write_file(local.meta_path, files.metadata_bytes(view, url, answer["id"]), files.new_file_mode())
-            note(app_ctx, f"{'created' if target is None else 'replaced'} {local.name!r} (id {answer['id']}) on {label}")
+            ident = server_id(answer if target is None else target)
+            if not isinstance(answer, dict) or "scriptContents" not in answer:  # a POST answers {id, href}
+                answer = client.get_json(f"/api/v1/scripts/{ident}", privilege="Read Scripts")
+            files.write_file(local.meta_path, files.metadata_bytes(files.script_view(answer), url, ident),
+                             files.new_file_mode())
+            note(app_ctx, f"{'created' if target is None else 'replaced'} {local.name!r} (id {ident}) on {label}")
         except JamfctlError as exc:
             failed.append(exc)
             app_ctx.stderr.write(f"Error: {local.name!r}: {redact.scrub(exc.message)}\n")
@@ -355,7 +372,7 @@ def _add_profile_pull(app: typer.Typer, spec) -> None:
         root = files.folder(dir_, "--dir")
         render = _pull_renderer(app_ctx, output, fields)
         records = read(app_ctx.client())
-        stems = files.unique_stems((r["id"], r["name"]) for r in records)
+        stems = files.unique_stems((r["id"], r.get("name")) for r in records)
         documents = [(r, *files.profile_files(r)) for r in records]
         files.folder(dir_, "--dir", create=True)
         mode = files.new_file_mode()
@@ -365,7 +382,7 @@ def _add_profile_pull(app: typer.Typer, spec) -> None:
             wrote = files.write_file(path, plist, mode)
             wrote |= files.write_file(files.inside(root, path.stem + ".scope.json"), scope, mode)
             redacted += hidden
-            rows.append({"id": record["id"], "name": record["name"], "file": str(path),
+            rows.append({"id": record["id"], "name": record.get("name"), "file": str(path),
                          "status": "written" if wrote else "unchanged"})
         render.many(rows)
         if redacted:
@@ -411,7 +428,7 @@ def _add_policy_switch(app: typer.Typer, spec, verb: str) -> None:
             return
         writes.confirm(app_ctx, f"{verb.capitalize()} policy {policy.get('name')!r} (id {policy['id']})", yes, dry_run)
         body = f"<policy><general><enabled>{'true' if wanted else 'false'}</enabled></general></policy>"
-        request = Request("PUT", f"/JSSResource/policies/id/{policy['id']}", content=body.encode(),
+        request = Request("PUT", f"/JSSResource/policies/id/{server_id(policy)}", content=body.encode(),
                           content_type="application/xml", privilege="Update Policies")
         if dry_run:
             writes.print_dry_run(app_ctx, [request])

@@ -78,7 +78,7 @@ def folder(path: str | Path, what: str = "folder", create: bool = False) -> Path
         try:
             root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise ValidationError(f"cannot create {what} {str(root)!r}: {exc.strerror or exc}") from None
+            raise JamfctlError(f"cannot create {what} {str(root)!r}: {exc.strerror or exc}") from None
     return root
 
 
@@ -115,13 +115,14 @@ def checked_file(path: str | Path, what: str = "file") -> Path:
 
 def read_file(path: Path) -> bytes:
     """The bytes of a regular file, opened without following a symlink, bounded in size."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    # O_NONBLOCK: a named pipe posing as a file must not hang the command (regular files ignore it)
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
         fd = os.open(path, flags)
     except OSError as exc:
         if os.path.islink(path):
             raise UnsafePath(f"refusing {str(path)!r}: it is a symbolic link") from None
-        raise ValidationError(f"cannot read {str(path)!r}: {exc.strerror or exc}") from None
+        raise JamfctlError(f"cannot read {str(path)!r}: {exc.strerror or exc}") from None
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(handle.fileno())
         if not stat.S_ISREG(info.st_mode):
@@ -157,15 +158,17 @@ def write_file(path: Path, data: bytes, mode: int = 0o644) -> bool:
     try:
         fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".jamfctl-", suffix=".tmp")
     except OSError as exc:
-        raise ValidationError(f"cannot write in {str(path.parent)!r}: {exc.strerror or exc}") from None
+        raise JamfctlError(f"cannot write in {str(path.parent)!r}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.chmod(temporary, mode)
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+        if isinstance(exc, OSError):
+            raise JamfctlError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
         raise
     return True
 
