@@ -217,6 +217,15 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         examples=("jamfctl site list", "jamfctl site show --name 'Europe' -o json"),
     ),
     _spec(
+        name="distribution-point", noun="distribution-point", singular="distribution point",
+        plural="distribution points", summary="File share distribution points (where Macs download packages).",
+        list_path="/api/v1/distribution-points", item_path="/api/v1/distribution-points/{id}",
+        columns=(Column("Id", "id", no_wrap=True), Column("Name", "name"), Column("Server", "serverName"),
+                 Column("Principal", "principal"), Column("Share", "fileSharingConnectionType"),
+                 Column("HTTPS", "httpsEnabled")),
+        examples=("jamfctl distribution-point list", "jamfctl distribution-point list --filter 'principal==true'"),
+    ),
+    _spec(
         name="ext-attr", noun="ext-attr", singular="computer extension attribute",
         plural="computer extension attributes", summary="Computer extension attributes.",
         list_path="/api/v1/computer-extension-attributes", item_path="/api/v1/computer-extension-attributes/{id}",

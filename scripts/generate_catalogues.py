@@ -96,7 +96,8 @@ def allowed_fields(description: str, item_fields: list[str]) -> list[str] | None
     "Supports all user fields"."""
     if "all user fields" in description:
         return [f for f in item_fields if "." not in f]
-    text = re.split(r"(?i)allowed in the (?:query|sort)|criteria to sort on|allows sort for", description, maxsplit=1)
+    text = re.split(r"(?i)allowed in the (?:query|sort)|criteria to sort on|allows sort for|allows fields such as -?",
+                    description, maxsplit=1)
     if len(text) < 2:
         return None
     text = text[1]
@@ -106,8 +107,9 @@ def allowed_fields(description: str, item_fields: list[str]) -> list[str] | None
         if span:
             ticked += [f"parameter{n}" for n in range(int(span.group(1)), int(span.group(2)) + 1)]
         return sorted(set(ticked))
-    listed = re.split(r"\.\s|\.$|<br|\n", text.lstrip(": "), maxsplit=1)[0]
-    names = re.split(r",\s*|\s+and\s+", listed)
+    # The list ends at a sentence's end, a line break or the next sentence ("... and httpsEnabled Can be combined").
+    listed = re.split(r"\.\s|\.$|<br|\n|\s+(?=[A-Z][a-z])", text.lstrip(": -"), maxsplit=1)[0]
+    names = re.split(r",\s*(?:and\s+)?|\s+and\s+", listed)
     return sorted({n.strip() for n in names if re.fullmatch(r"[A-Za-z][\w.]*", n.strip())})
 
 
@@ -136,6 +138,10 @@ def modern(schema: Schema, spec: ResourceSpec) -> dict:
     if catalogue["sort_fields"] is None and catalogue["filter_fields"] is not None:
         # Undocumented sort fields (buildings, categories, ...): Jamf sorts by the fields it filters on.
         catalogue["sort_fields"] = sorted({*catalogue["filter_fields"], spec.id_field})
+    sort = schema.parameter(listing, "sort")
+    default_sort = [d.split(":")[0] for d in (sort or {}).get("schema", {}).get("default", []) if ":" in d]
+    if catalogue["sort_fields"] is not None:  # the default order's field is always accepted
+        catalogue["sort_fields"] = sorted({*catalogue["sort_fields"], *default_sort})
     section = schema.parameter(listing, "section")
     catalogue["sections"] = schema.resolve(section["schema"]["items"])["enum"] if section else []
     kinds = {path: info["kind"] for path, info in {**items, **rows}.items()}

@@ -100,6 +100,8 @@ def test_filter_descriptions_in_all_three_styles_are_read():
     assert allowed("Fields allowed in the query: name, city, country. This param can be combined", []) == \
         ["city", "country", "name"]
     assert allowed("Allows sort for id and name.", []) == ["id", "name"]
+    assert allowed("Allows fields such as - name, serverName, and httpsEnabled Can be combined with paging", []) == \
+        ["httpsEnabled", "name", "serverName"]
     assert allowed("RSQL filter. Supports all user fields.", ["id", "username", "a.b"]) == ["id", "username"]
     assert allowed("Default sort is id:asc.", []) is None
 

@@ -31,6 +31,7 @@ ENDPOINTS = {
     "departments": ("/v1/departments", "/v1/departments/{id}"),
     "categories": ("/v1/categories", "/v1/categories/{id}"),
     "sites": ("/v1/sites", None),
+    "distribution-points": ("/v1/distribution-points", "/v1/distribution-points/{id}"),
     "scripts": ("/v1/scripts", "/v1/scripts/{id}"),
     "packages": ("/v1/packages", "/v1/packages/{id}"),
     "users": ("/v1/users", "/v1/users/{id}"),

@@ -46,6 +46,7 @@ SERVED: tuple[Served, ...] = (
     Served(_api("v1", "users"), "users", "user", page_extras=True, max_page_size=1000),
     Served(_api("v1", "computer-extension-attributes"), "computer-extension-attributes", "ext-attr"),
     Served(_api("v1", "sites"), "sites", "site", paged=False, item=False),
+    Served(_api("v1", "distribution-points"), "distribution-points", "distribution-point"),
     Served(_api("v1", "computer-groups"), "computer-groups", "computer-group", paged=False, item=False),
     Served(_api("v3", "computer-groups", "smart-groups"), "smart-computer-groups", fields=("id", "name", "siteId"),
            privilege=("Read Smart Computer Groups",)),

@@ -255,6 +255,15 @@ class Store:
         return self._by_id([{"id": str(i), "name": name, "priority": priority}
                             for i, (name, priority) in enumerate(catalog.CATEGORIES, 1)])
 
+    def _build_distribution_points(self) -> Collection:
+        """One file share per office building; passwords are writeOnly, so Jamf never sends them back."""
+        return self._by_id([{"id": str(i), "name": f"{name} DP", "serverName": f"dp{i}.example.com", "principal": i == 1,
+                             "backupDistributionPointId": "-1", "fileSharingConnectionType": "SMB", "shareName": "CasperShare",
+                             "workgroup": "EXAMPLE", "port": 445, "readOnlyUsername": "casperinstall",
+                             "readWriteUsername": "casperadmin", "httpsEnabled": True, "httpsPort": 443,
+                             "httpsContext": "/CasperShare", "httpsSecurityType": "NONE", "enableLoadBalancing": False}
+                            for i, (_, name) in enumerate(catalog.BUILDINGS[:4], 1)])
+
     def _build_sites(self) -> Collection:
         return Collection([{"id": str(i), "divisionId": None, "name": name} for i, name in catalog.SITES], {})
 
@@ -535,7 +544,7 @@ class Store:
 
 
 COLLECTION_NAMES = (
-    "buildings", "departments", "categories", "sites", "scripts", "packages", "users",
+    "buildings", "departments", "categories", "sites", "distribution-points", "scripts", "packages", "users",
     "computer-extension-attributes", "computer-groups", "smart-computer-groups", "static-computer-groups",
     "mobile-device-groups", "smart-mobile-device-groups", "static-mobile-device-groups",
 )
