@@ -385,3 +385,18 @@ def test_pulling_one_script_never_overwrites_the_file_of_another(sandbox, work):
     refused = sandbox("script", "pull", "--id", "77", "--dir", str(work))
     assert refused.exit_code == 2 and f"holds script id {old['id']}" in refused.stderr
     assert "echo other" not in (work / f"{ROSETTA}.sh").read_text()
+
+
+def test_the_sandbox_checks_classic_paths_against_the_swagger(sandbox):
+    import time
+
+    app = sandbox.app
+    token = app.new_token()
+    app._tokens[token] = time.monotonic() + 60
+    headers = {"authorization": f"Bearer {token}", "content-type": "application/xml"}
+    body = b"<policy><general><enabled>false</enabled></general></policy>"
+    bad_id = app.handle("PUT", "/JSSResource/policies/id/abc", [], headers, body)
+    assert bad_id.status == 400 and b"whole number" in bad_id.body
+    name = sandbox.store.policies[0]["general"]["name"]
+    by_name = app.handle("PUT", f"/JSSResource/policies/name/{name}", [], headers, body)
+    assert by_name.status == 201 and sandbox.store.policies[0]["general"]["enabled"] is False

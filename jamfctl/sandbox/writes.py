@@ -3,11 +3,12 @@
 (`PUT /JSSResource/policies/id/{id}` or `/name/{name}`). Each changes the store's objects in place, so what
 was written is what every later read (list, item, Classic JSON or XML) returns, for the life of the app.
 
-Bodies are checked as Jamf checks them: a Script against the schema's `Script` (name required, every field
-text, priority one of BEFORE|AFTER|AT_REBOOT, a category that exists, names unique); a Classic body must be
-XML (no DOCTYPE, so no entity tricks) whose root is the swagger's `policy` and whose elements are the
-policy's own (Classic's swagger declares no element schema: the policy document the sandbox serves is the
-schema), with booleans `true|false` and numbers where the policy has them. Jamf answers a bad Classic body
+Requests are checked as Jamf checks them: a Script against the schema's `Script` (name required, every field
+text, priority one of BEFORE|AFTER|AT_REBOOT, a category that exists, names unique); a Classic PUT against the
+swagger (path, method, an int64 id: jamfctl.api_schema), its body XML (no DOCTYPE, so no entity tricks) whose
+root is the swagger's `policy` and whose elements are the policy's own (the swagger declares no element
+schema: the policy document the sandbox serves is the schema), booleans `true|false` and numbers where the
+policy has them. Jamf answers a bad Classic body
 with 409 and an HTML page; so does the sandbox.
 """
 from __future__ import annotations
@@ -38,7 +39,7 @@ def answer(app: SandboxApp, method: str, segments: tuple[str, ...], query, heade
     if segments[:3] == SCRIPTS and len(segments) == 4 and method == "PUT":
         return _denied(app, "Update Scripts") or _replace_script(app, segments[3], body)
     if segments[:2] == POLICIES and len(segments) == 4 and segments[2] in ("id", "name") and method == "PUT":
-        return _denied(app, "Update Policies") or _update_policy(app, segments[2], segments[3], headers, body)
+        return _denied(app, "Update Policies") or _update_policy(app, segments, headers, body)
     return None
 
 
@@ -126,13 +127,22 @@ def _classic_error(status: int, text: str) -> SandboxResponse:
 
     from .app import SandboxResponse
 
-    page = f"<html><head><title>Status page</title></head><body><h1>Conflict</h1><p>Error: {escape(text)}</p></body></html>"
+    title = {400: "Bad Request", 409: "Conflict", 415: "Unsupported Media Type"}.get(status, "Error")
+    page = f"<html><head><title>Status page</title></head><body><h1>{title}</h1><p>Error: {escape(text)}</p></body></html>"
     return SandboxResponse(status, {"Content-Type": "text/html;charset=UTF-8"}, page.encode())
 
 
-def _update_policy(app: SandboxApp, by: str, key: str, headers, body: bytes) -> SandboxResponse:
+def _update_policy(app: SandboxApp, segments: tuple[str, ...], headers, body: bytes) -> SandboxResponse:
+    from jamfctl import api_schema
+    from jamfctl.errors import ValidationError
+
     from .app import SandboxResponse
 
+    by, key = segments[2], segments[3]
+    try:  # the swagger's path, method and parameter types (an id is an int64)
+        api_schema.match("PUT", "/" + "/".join(segments), classic=True)
+    except ValidationError as exc:
+        return _classic_error(400, exc.message)
     kind = headers.get("content-type", "").split(";")[0].strip().lower()
     if kind not in ("application/xml", "text/xml"):
         return _classic_error(415, "the Classic API takes XML (Content-Type: application/xml)")
