@@ -206,3 +206,11 @@ def test_progress_goes_to_a_terminal_only(sandbox, work):
     assert run(["-p", "sandbox", "backup", str(work)], ctx) == 0
     piped = sandbox("backup", str(work / "again"))
     assert piped.stderr == ""
+
+
+def test_a_partial_backup_is_compared_on_its_kinds_only(sandbox, work):
+    backed_up(sandbox, work / "scripts-only", "--only", "script")
+    assert sandbox("diff", str(work / "scripts-only"), "sandbox").exit_code == 0
+    sandbox.store.collection("scripts").rows[0]["notes"] = "changed on the server"
+    changed = sandbox("diff", str(work / "scripts-only"), "sandbox", "-o", "json")
+    assert changed.exit_code == 1 and [r["kind"] for r in json.loads(changed.stdout)] == ["script"]

@@ -90,7 +90,7 @@ def diff(
 ) -> None:
     """Compare two backups, a backup and an instance, or two instances: each object added (only in B),
     removed (only in A) or changed, with a unified diff of each change. A names a folder when one exists
-    there, else a profile. Exit 0: no differences; 1: differences; 2 or more: trouble (as diff(1) and
+    there, else a profile. Without --only, the kinds both backup folders hold are compared. Exit 0: no differences; 1: differences; 2 or more: trouble (as diff(1) and
     kubectl diff; failures that elsewhere exit 1 exit 2 here).
 
     Examples:
@@ -104,7 +104,7 @@ def diff(
 
     app_ctx = app_context(ctx)
     with files.exit_1_means_differences():
-        chosen = store.kinds(only)
+        chosen = store.kinds(only) if only is not None else _kinds_of(a, b)
         text = output is None or output.lower() == "diff"
         render = None if text else _changes_renderer(app_ctx, output, fields)
         changes = store.compare(_side(app_ctx, a, chosen), _side(app_ctx, b, chosen), a, b)
@@ -120,6 +120,19 @@ def diff(
         counts = {s: sum(1 for c in changes if c["status"] == s) for s in ("added", "removed", "changed")}
         note(app_ctx, ", ".join(f"{n} {s}" for s, n in counts.items()) + f" ({a} -> {b})")
         raise typer.Exit(1)
+
+
+def _kinds_of(a: str, b: str):
+    """Without --only: the kinds both backup folders hold (a backup made with --only script compared with an
+    instance compares scripts), else every kind."""
+    from pathlib import Path
+
+    from jamfctl.resources import backup as store
+
+    held = [kinds for kinds in (store.folder_kinds(Path(a)), store.folder_kinds(Path(b))) if kinds is not None]
+    if not held:
+        return list(store.KINDS)
+    return [kind for kind in store.KINDS if all(kind in kinds for kinds in held)]
 
 
 def _changes_renderer(app_ctx, output, fields):

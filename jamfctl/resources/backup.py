@@ -217,6 +217,21 @@ def write(root: Path, collected: Collected, chosen: list[Kind], ours: bool) -> d
     return stats
 
 
+def folder_kinds(root: Path) -> list[Kind] | None:
+    """The kinds a backup folder holds, from its manifest (None: not a folder with one)."""
+    import yaml
+
+    manifest = root / MANIFEST
+    if not root.is_dir() or root.is_symlink() or not manifest.is_file() or manifest.is_symlink():
+        return None
+    try:
+        data = yaml.safe_load(files.read_file(manifest))
+    except yaml.YAMLError:
+        raise ValidationError(f"{str(manifest)!r} is not a jamfctl backup manifest") from None
+    names = data.get("kinds") if isinstance(data, dict) else None
+    return [BY_KIND[n] for n in names if n in BY_KIND] if isinstance(names, list) else None
+
+
 def read_folder(root: Path, chosen: list[Kind]) -> dict[str, bytes]:
     """The object files of a backup folder (kind folders only; a symlink anywhere refused)."""
     files.folder(root, "backup folder")
