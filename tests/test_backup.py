@@ -214,3 +214,17 @@ def test_a_partial_backup_is_compared_on_its_kinds_only(sandbox, work):
     sandbox.store.collection("scripts").rows[0]["notes"] = "changed on the server"
     changed = sandbox("diff", str(work / "scripts-only"), "sandbox", "-o", "json")
     assert changed.exit_code == 1 and [r["kind"] for r in json.loads(changed.stdout)] == ["script"]
+
+
+def test_ignore_ids_compares_what_two_instances_number_differently(sandbox, work):
+    backed_up(sandbox, work / "a", "--only", "script")
+    path = work / "a" / "scripts" / "Install Rosetta 2.yaml"
+    path.write_text(path.read_text().replace("id: '2'", "id: '802'").replace("categoryId: '4'", "categoryId: '9'"))
+    assert sandbox("diff", str(work / "a"), "sandbox").exit_code == 1
+    assert sandbox("diff", str(work / "a"), "sandbox", "--ignore-ids").exit_code == 0
+    path.write_text(path.read_text().replace("priority: BEFORE", "priority: AFTER"))
+    assert "+priority: BEFORE" in sandbox("diff", str(work / "a"), "sandbox", "--ignore-ids").stdout
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n" for p, c in zip("abcdefg", "bcdefgh"))
+    path.write_text(bomb)
+    assert sandbox("diff", str(work / "a"), "sandbox", "--ignore-ids").exit_code == 2

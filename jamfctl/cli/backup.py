@@ -85,6 +85,7 @@ def diff(
     a: Annotated[str, typer.Argument(metavar="A", help="A backup folder, or a profile name (a live instance).", show_default=False)],
     b: Annotated[str, typer.Argument(metavar="B", help="The same, compared with A.", show_default=False)],
     only: OnlyOpt = None,
+    ignore_ids: Annotated[bool, typer.Option("--ignore-ids", metavar="", help="Leave ids and id references out (two instances number objects differently).")] = False,
     output: Annotated[Optional[str], typer.Option("--output", "-o", metavar="FORMAT", help="diff (default: unified diffs), json, ndjson, yaml, csv or table.")] = None,
     fields: FieldsOpt = None,
 ) -> None:
@@ -98,6 +99,8 @@ def diff(
       jamfctl diff ~/jamf-config prod
 
       jamfctl diff staging prod --only script -o json | jq -r '.[] | select(.status=="changed") | .object'
+
+      jamfctl diff ~/jamf-config staging --ignore-ids
     """
     from jamfctl.resources import backup as store
     from jamfctl.resources import files
@@ -107,7 +110,10 @@ def diff(
         chosen = store.kinds(only) if only is not None else _kinds_of(a, b)
         text = output is None or output.lower() == "diff"
         render = None if text else _changes_renderer(app_ctx, output, fields)
-        changes = store.compare(_side(app_ctx, a, chosen), _side(app_ctx, b, chosen), a, b)
+        sides = [_side(app_ctx, where, chosen) for where in (a, b)]
+        if ignore_ids:
+            sides = [store.without_ids(side) for side in sides]
+        changes = store.compare(*sides, a, b)
     if text:
         from jamfctl.cli.files import write_diff
 

@@ -269,3 +269,34 @@ def compare(a: dict[str, bytes], b: dict[str, bytes], a_label: str, b_label: str
 
 def _text(data: bytes | None) -> str:
     return "" if data is None else data.decode("utf-8", "replace")
+
+
+ID_KEY = re.compile(r"^(id|.*[a-z]Id|.*_id)$")  # id, categoryId, siteId, parentPackageId, ...
+MAX_NODES = 1_000_000  # a YAML file's aliases can make a small file a huge tree: walking stops here
+
+
+def without_ids(documents: dict[str, bytes]) -> dict[str, bytes]:
+    """The documents with every id (`id`, `categoryId`, `site_id`, ...) left out at any depth: two instances
+    number the same objects differently, and cross-references differ with them."""
+    import yaml
+
+    budget = [MAX_NODES]
+
+    def strip(value):
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise ValidationError("a backup file is too large to compare without ids (YAML aliases?)")
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if not (isinstance(k, str) and ID_KEY.match(k))}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    out = {}
+    for path, data in documents.items():
+        try:
+            parsed = yaml.load(data, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        except yaml.YAMLError:
+            raise ValidationError(f"{path} is not valid YAML") from None
+        out[path] = document(strip(parsed))
+    return out
