@@ -108,6 +108,10 @@ def test_a_write_needs_yes_naming_the_number_of_instances(two):
     assert [(r["profile"], r["enabled"]) for r in json.loads(done.stdout)] == [("lab", False), ("prod", False)]
     assert not enabled(lab, ident) and not enabled(prod, ident)
     assert invoke([*base, "--yes", "2", "site", "list"]).exit_code == 2  # --yes on a read is a mistake
+    for inside in (["--yes"], ["-y"], ["--dry-run"]):  # inside COMMAND it would reach every instance uncounted
+        sneaked = invoke([*base, "policy", "enable", "--id", str(ident), *inside])
+        assert sneaked.exit_code == 2 and "before COMMAND" in sneaked.stderr
+    assert not enabled(lab, ident) and not enabled(prod, ident)
 
 
 def test_a_read_only_profile_refuses_a_write_before_any_request(two):

@@ -49,19 +49,13 @@ def multi(
 
       jamfctl multi --profiles prod,staging --yes 2 policy disable 'Install Firefox'
     """
-    from jamfctl.errors import UsageError
+    from jamfctl import output as out
 
     app_ctx = app_context(ctx)
     names = _profiles(profiles, all_profiles)
     words, output = _take_output(list(command or []), output)
-    path, leaf = _command(ctx, words)
-    writes = _writes(path, words)
-    if writes:
-        _confirmed(path, names, yes, dry_run)
-    elif yes is not None or dry_run:
-        raise UsageError(f"`{path}` does not write: --yes and --dry-run are for writing commands")
-    from jamfctl import output as out
-
+    path = _command(ctx, words)
+    writes = _write_allowed(path, words, names, yes, dry_run)
     out.resolve_format(output, app_ctx.stdout_is_tty)  # a bad format is refused before any request
     args = [*words, *(["--yes"] if writes and not dry_run else []), *(["--dry-run"] if dry_run else [])]
     results = _run_all(app_ctx, names, args, json_out=not dry_run)
@@ -141,16 +135,29 @@ def _command(ctx, words: list[str]):
         raise UsageError(f"`{name}` cannot run through multi (it works on local files or the keychain)")
     if not any(p.name == "output" for p in command.params):
         raise UsageError(f"`{name}` prints no data, so multi cannot merge it")
-    return name, command
+    return name
 
 
-def _writes(path: str, words: list[str]) -> bool:
+def _write_allowed(path: str, words: list[str], names: list[str], yes: Optional[str], dry_run: bool) -> bool:
+    """Whether COMMAND writes; a write must be confirmed for this many instances. --yes and --dry-run belong
+    before COMMAND: inside it, a --yes would reach every instance uncounted."""
     from jamfctl import specs
+    from jamfctl.errors import UsageError
 
+    inside = next((w for w in words if w in ("--yes", "-y", "--dry-run") or w.startswith(("--yes=", "--dry-run="))), None)
+    if inside is not None:
+        raise UsageError(f"put {inside.split('=')[0]} before COMMAND (multi {inside.split('=')[0]} ... {path}); "
+                         "nothing was sent")
     if path == "api":  # a write only with another method than GET
         methods = [words[i + 1].upper() for i, w in enumerate(words[:-1]) if w in ("-X", "--method")]
-        return any(m != "GET" for m in methods)
-    return specs.write_for(path) is not None
+        writes = any(m != "GET" for m in methods)
+    else:
+        writes = specs.write_for(path) is not None
+    if writes:
+        _confirmed(path, names, yes, dry_run)
+    elif yes is not None or dry_run:
+        raise UsageError(f"`{path}` does not write: --yes and --dry-run are for writing commands")
+    return writes
 
 
 def _confirmed(path: str, names: list[str], yes: Optional[str], dry_run: bool) -> None:
