@@ -40,19 +40,18 @@ def backup(
     from pathlib import Path
 
     from jamfctl.resources import backup as store
+    from jamfctl.specs import Column
 
     app_ctx = app_context(ctx)
     chosen = store.kinds(only)
     root = Path(dir_)
     ours = store.check_target(root, chosen)
-    from jamfctl.specs import Column
-
     render = renderer(app_ctx, output, None, columns=[Column(c.capitalize(), c) for c in SUMMARY],
                       csv_columns=list(SUMMARY))
     client = app_ctx.client()
     with _progress(app_ctx, "Backing up") as on_progress:
         collected = store.collect(client, chosen, on_progress)
-    stats = store.write(root, collected, [k for k in chosen], ours)
+    stats = store.write(root, collected, chosen, ours)
     rows = [{"kind": k.name, "folder": k.folder, "objects": collected.counts.get(k.name), **stats[k.name]}
             for k in chosen if k.name not in collected.failures]
     render.many(rows)
