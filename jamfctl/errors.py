@@ -15,6 +15,7 @@ class ExitCode:
     FORBIDDEN = 5
     UNAVAILABLE = 6
     NETWORK = 7
+    PARTIAL = 8
     INTERRUPTED = 130
 
 

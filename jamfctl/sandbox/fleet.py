@@ -15,6 +15,7 @@ from array import array
 from bisect import bisect
 from hashlib import blake2b
 from itertools import accumulate
+from typing import Callable
 
 from . import catalog
 
@@ -132,6 +133,8 @@ class Fleet:
         self.seed = seed
         self.computers: list[Computer] = []
         self._index_by_id: dict[int, int] = {}
+        # What MDM commands changed (sandbox.mdm sets it): computer -> {record key: fields over the built ones}
+        self.changes: Callable[[Computer], dict | None] | None = None
         self._build()
         # The default sort (general.name:asc) is precomputed so that paging it costs no sorting.
         self.order_by_name = array("I", sorted(range(count), key=lambda i: (self.computers[i].name.lower(), self.computers[i].id)))

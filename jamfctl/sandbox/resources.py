@@ -31,6 +31,7 @@ CLASSIC = {  # /JSSResource/<name>: (list key, item key, the store's attribute o
 EXTENSIONS: tuple[str, ...] = (
     "jamfctl.sandbox.laps",
     "jamfctl.sandbox.writes",
+    "jamfctl.sandbox.mdm",
     "jamfctl.sandbox.generic",  # last: every other schema path, after the routes above and below
 )
 

@@ -350,6 +350,10 @@ def build_record(fleet: Fleet, c: Computer, sections) -> dict:
     record = {"id": str(c.id), "udid": fleet.udid(c)}
     for key, builder in BUILDERS.items():
         record[key] = builder(fleet, c) if key in wanted else None
+    changed = fleet.changes(c) if fleet.changes is not None else None
+    for key, fields in (changed or {}).items():
+        if isinstance(record.get(key), dict):
+            record[key] = {**record[key], **fields}
     return record
 
 
@@ -374,4 +378,7 @@ def recovery_lock_password(fleet: Fleet, c: Computer) -> dict:
 
 
 def device_lock_pin(fleet: Fleet, c: Computer) -> dict:
+    changed = fleet.changes(c) if fleet.changes is not None else None
+    if changed and "deviceLockPin" in changed:  # the PIN of the last lock the computer acknowledged
+        return {"pin": changed["deviceLockPin"]}
     return {"pin": f"{int(derived_uuid(fleet.seed, c.id, 'pin').replace('-', ''), 16) % 1000000:06d}"}
