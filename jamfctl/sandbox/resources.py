@@ -32,6 +32,7 @@ EXTENSIONS: tuple[str, ...] = (
     "jamfctl.sandbox.laps",
     "jamfctl.sandbox.writes",
     "jamfctl.sandbox.mdm",
+    "jamfctl.sandbox.identity",
     "jamfctl.sandbox.generic",  # last: every other schema path, after the routes above and below
 )
 
