@@ -361,7 +361,31 @@ class JamfClient:
         if status == 401:
             raise AuthError(f"{self.label} refused the access token (401){detail}; run `jamfctl login` again")
         if status == 403:
+            try:
+                from jamfctl.api_schema import privileges_for
+            except ImportError:  # a checkout without the schema index: the caller's word only
+                privileges_for = None
+            in_schema = privileges_for(method, path) if privileges_for else []
+            privilege = privilege or "' and '".join(in_schema) or None  # the caller's names, else the schema's
+            names = [n.strip(" '") for n in re.split(r"' and '|, ", privilege or "") if n.strip(" '")]
+            # Names the schema does not give for this endpoint (MDM's per-command "Send ..." privileges): checked
+            # against the server's own list where this client may read it (Read API Roles); silent where it may not.
+            unlisted = []
+            for name in [n for n in names if n not in in_schema][:3] if self._auth is not None else []:
+                try:
+                    found = self._send("GET", "/api/v1/api-role-privileges/search",
+                                       params={"name": name, "limit": "50"}, idempotent=True)
+                    if found.status_code != 200:
+                        break
+                    listed = json.loads(found.content).get("privileges") or []
+                except Exception:  # noqa: BLE001 - the 403 is the error to report, whatever this lookup meets
+                    break
+                if name not in listed:
+                    unlisted.append(name)
             need = f": the API role needs the '{privilege}' privilege" if privilege else ""
+            if unlisted:
+                need += (f" (this server lists no privilege named {', '.join(map(repr, unlisted))}: see Settings > "
+                         "API roles and clients for the name it uses)")
             raise ForbiddenError(f"{self.label} denied {method} {path} (403){need}")
         if status == 404:
             raise NotFoundError(f"not found: {method} {path} (404){detail}")
