@@ -120,6 +120,11 @@ app.command("login")(auth_cmd.login)
 app.command("logout")(auth_cmd.logout)
 app.add_typer(sandbox_cmd.app, name="sandbox")
 app.command("completion")(completion_cmd.completion)
+from jamfctl.cli import catalogue as catalogue_cmd  # noqa: E402, I001 - light: each imports its work when run
+from jamfctl.cli import diagnostics as diagnostics_cmd  # noqa: E402
+app.add_typer(diagnostics_cmd.server_app, name="server")
+app.command("doctor")(diagnostics_cmd.doctor)
+app.command("commands")(catalogue_cmd.commands)
 from jamfctl.cli import backup as backup_cmd  # noqa: E402 - light: backup and diff import their work when run
 app.command("backup")(backup_cmd.backup)
 app.command("diff")(backup_cmd.diff)
