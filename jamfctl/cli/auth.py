@@ -241,6 +241,44 @@ def status(
         note(app_ctx, f"credentials for {who} work: {creds.url} issued a new token and answered (Jamf Pro {version})")
 
 
+@auth_app.command("token")
+def token(
+    ctx: typer.Context,
+    refresh: Annotated[bool, typer.Option(
+        "--refresh", metavar="", help="Get a new token even if the cached one is still valid.")] = False,
+) -> None:
+    """Print an access token for other tools: {"token": ..., "expires_at": ...} (expires_at in ISO 8601, UTC).
+
+    The cached token while it stays valid for a while yet (as every command uses it), else a new one; --refresh
+    always gets a new one. The only command that prints a token, and only on stdout: never in --debug output,
+    logs or errors. Treat it like the secret until it expires.
+
+    Examples:\n
+      jamfctl auth token | jq -r .token\n
+      curl -H "Authorization: Bearer $(jamfctl auth token | jq -r .token)" "$JAMF_URL/api/v1/jamf-pro-version"\n
+      jamfctl -p prod auth token --refresh
+    """
+    import datetime
+    import json
+
+    app_ctx = app_context(ctx)
+    creds = app_ctx.credentials()
+    with app_ctx.new_client(creds) as client:
+        value = client.tokens.token()
+        if refresh and client.tokens.fetched == 0:  # it came from the cache: forget it there, then get a new one
+            client.tokens.invalidate(value)
+            value = client.tokens.token()
+        held = client.tokens.current()
+    expires = datetime.datetime.fromtimestamp(held.expires_at, datetime.timezone.utc) if held else None
+    shown = expires.strftime("%Y-%m-%dT%H:%M:%SZ") if expires else None
+    # Not through the renderer, which (rightly) redacts a token.
+    app_ctx.stdout.write(json.dumps({"token": value, "expires_at": shown}) + "\n")
+    app_ctx.stdout.flush()
+    if creds.source == "sandbox":
+        note(app_ctx, "this token works only inside this jamfctl process; `jamfctl sandbox serve` gives other tools "
+                      "a sandbox to use one with")
+
+
 def _environment_or_warning(app_ctx: AppContext) -> tuple[str, str, str] | None:
     """The JAMF_* credentials; a half-set environment is a warning here (a diagnostic command still
     lists the profiles), and only --check fails on it."""
