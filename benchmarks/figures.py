@@ -46,7 +46,8 @@ def startup(bench: Bench, n: int, cpu: set[int] | None, warmup: int = 1) -> list
     env = bench.env()
     complete = {"_TYPER_COMPLETE_ARGS": "jamfctl computer ", "_JAMFCTL_COMPLETE": "complete_zsh"}
     # Typer derives the bare app's completion variable from its script name (bare_typer_app.py).
-    bare_complete = {"_TYPER_COMPLETE_ARGS": "bare_typer_app.py computer ", "_BARE_TYPER_APP.PY_COMPLETE": "complete_zsh"}
+    bare_complete = {"_TYPER_COMPLETE_ARGS": "bare_typer_app.py computer ",
+                     "_BARE_TYPER_APP.PY_COMPLETE": "complete_zsh"}
     for cmd, extra in (([j], complete), ([py, bare], bare_complete)):  # both must really answer the request
         out = run_checked(cmd, bench.env(**extra), what="completion request").stdout.decode()
         if "show" not in out or "list" not in out:
@@ -205,3 +206,33 @@ def memory(bench: Bench, small: Sandbox, big: Sandbox, n: int) -> list[Figure]:
         judged("g2", f"peak RSS {big.computers} / {small.computers} computers", pb / ps, "<= 1.3",
                f"{pb:.1f} MB / {ps:.1f} MB"),
     ]
+
+
+# --- (h) the sandbox ------------------------------------------------------------------------------------
+# Run in the benchmark venv's interpreter: times only the fleet's construction (not the imports before it).
+FLEET_PROBE = """
+import sys, time
+from jamfctl.sandbox.fleet import Fleet
+computers = int(sys.argv[1])
+started = time.perf_counter()
+fleet = Fleet(computers, seed=1)
+took = time.perf_counter() - started
+assert len(fleet.computers) == computers and fleet.record(fleet.ids[-1], ["GENERAL"])["general"]["name"]
+print(took)
+"""
+
+
+def fleet_build(bench: Bench, computers: int, n: int, cpu: set[int] | None, warmup: int = 1) -> list[Figure]:
+    """Seconds to build a sandbox fleet: what `sandbox serve --computers N` does before it prints its URL (and
+    what every test sandbox of that size costs). Each run in a fresh interpreter, on one CPU; the median."""
+    cmd = [bench.python, "-c", FLEET_PROBE, str(computers)]
+    runs = []
+    with pinned(cpu):
+        for rep in range(-warmup, n):
+            took = float(run_checked(cmd, bench.env(), what=f"building a {computers}-computer fleet").stdout)
+            if rep >= 0:
+                runs.append(took)
+    value = median(runs)
+    each = ", ".join(f"{t:.2f}" for t in runs)
+    return [judged("h1", f"sandbox fleet of {computers} computers: build time", value, "<= 5.0",
+                   f"runs: {each} s ({value / computers * 1e6:.0f} us per computer)", unit="s")]

@@ -234,7 +234,8 @@ def stream_run(cmd: list[str], env: dict, fmt: str) -> StreamRun:
 
 def peak_rss_mb(cmd: list[str], env: dict) -> float:
     """Peak resident set size of one child process, in MB (from its own rusage, not the harness's)."""
-    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:

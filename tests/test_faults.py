@@ -98,6 +98,7 @@ def test_sandbox_serve_refuses_a_bad_fault_spec(cli, spec, words):
     assert run.exit_code == 2 and words in run.stderr.lower(), run.stderr
 
 
+@pytest.mark.slow  # a real `jamfctl` subprocess
 def test_sandbox_serve_injects_faults_over_http_and_logs_them():
     """The installed `jamfctl sandbox serve --faults ... --retry-after` answers with faults, marked in its log."""
     proc = subprocess.Popen([str(JAMFCTL), "sandbox", "serve", "--port", "0", "--computers", "5", "--seed", "1",
@@ -140,6 +141,7 @@ def test_a_transient_fault_is_retried_and_the_listing_completes(cli, kind):
 _clean_listing: list = []
 
 
+@pytest.mark.slow  # a property: many generated runs
 @settings(max_examples=25, **HYPOTHESIS)
 @given(seed=st.integers(0, 10_000))
 def test_listing_under_30_percent_transient_faults_returns_the_fault_free_ids(cli, monkeypatch, seed):
@@ -157,6 +159,7 @@ def test_listing_under_30_percent_transient_faults_returns_the_fault_free_ids(cl
     assert faulty.stdout == clean.stdout  # not only the ids: the very same document
 
 
+@pytest.mark.slow  # a property: many generated runs
 @settings(max_examples=40, **HYPOTHESIS)
 @given(seed=st.integers(0, 10_000), kinds=st.sets(st.sampled_from(["503", "502", "429", "reset", "500", "truncate"]),
                                                   min_size=1, max_size=3),
@@ -181,6 +184,7 @@ def test_under_heavy_faults_a_listing_is_complete_or_fails_cleanly(cli, monkeypa
         assert_empty_or_complete(stdout, clean)
 
 
+@pytest.mark.slow  # a real `jamfctl` subprocess
 def test_installed_cli_against_sandbox_serve_with_faults_lists_every_id(tmp_path):
     """Real defaults, end to end: the installed `jamfctl computer list --all -o json` against
     `jamfctl sandbox serve --faults 503:0.2,429:0.1,reset:0.05 --retry-after 0.2`: every id of the fleet, once."""
@@ -253,7 +257,8 @@ class TwiceThenOk(httpx.BaseTransport):
     def handle_request(self, request):
         if request.url.path != "/api/oauth/token" and self.refused < 2:
             self.refused += 1
-            return httpx.Response(self.status, headers={"Retry-After": self.retry_after}, json={"httpStatus": self.status})
+            return httpx.Response(self.status, headers={"Retry-After": self.retry_after},
+                                  json={"httpStatus": self.status})
         return self.inner.handle_request(request)
 
 
@@ -340,35 +345,62 @@ def serve_app(app: SandboxApp) -> tuple[str, callable]:
     return server.base_url, stop
 
 
+class ReadTimeoutsSeen:
+    """Real HTTP transports (one per client jamfctl builds) that remember the read timeout of every request.
+    What bounds a stalled run is the timeout each attempt carries, times the attempts: both are asserted,
+    so nothing is timed."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, float | None]] = []
+
+    def __call__(self) -> httpx.BaseTransport:
+        seen = self.seen
+
+        class Recording(httpx.HTTPTransport):
+            def handle_request(self, request):
+                seen.append((request.url.path, (request.extensions.get("timeout") or {}).get("read")))
+                return super().handle_request(request)
+
+        return Recording()
+
+    def on(self, prefix: str) -> list[float | None]:
+        return [read for path, read in self.seen if path.startswith(prefix)]
+
+
 @pytest.mark.parametrize("args", [("computer", "show", "--id", "1", "-o", "json"), LIST_ALL])
 def test_a_stalled_body_past_timeout_exits_7_in_bounded_time(cli, args):
-    """Headers arrive, the body never does: --timeout 0.3 ends it with exit 7 (2 attempts), stdout clean."""
+    """Headers arrive, the body never does: --timeout 0.3 ends it with exit 7 (2 attempts), stdout clean.
+    Bounded: every attempt waited at most its 0.3 s read timeout, and there were 2 per request."""
     app = PagesOnly(SandboxConfig(computers=20), "slow")
     url, stop = serve_app(app)
+    timeouts = ReadTimeoutsSeen()
+    cli.use_transport(timeouts, client_module.RetryPolicy())  # real HTTP, real retry defaults
     try:
-        started = time.monotonic()
         run = cli.run("--timeout", "0.3", *args, env=env(url))
-        took = time.monotonic() - started
     finally:
         stop()
     assert_plain_error(run, 7, "timeout")
-    assert took < 5
     # Two attempts per request: one request for show, the first wave of five pages for a listing.
-    assert app.count("/api/v4/") == (2 if "show" in args else 2 * client_module.MAX_CONNECTIONS)
+    attempts = 2 if "show" in args else 2 * client_module.MAX_CONNECTIONS
+    assert app.count("/api/v4/") == attempts
+    assert timeouts.on("/api/v4/") == [0.3] * attempts
     assert run.stdout == ""  # no record arrived, so not even the opening bracket
 
 
 def test_a_stalled_token_request_over_http_exits_7(cli):
-    """`sandbox serve --faults slow:1.0`: even the token request stalls; --timeout bounds it."""
-    url, stop = start_in_thread(SandboxConfig(computers=5, faults="slow:1.0"))
+    """`sandbox serve --faults slow:1.0`: even the token request stalls; --timeout bounds it (two attempts,
+    each with a 0.3 s read timeout) and nothing else is sent."""
+    app = RecordingSandbox(SandboxConfig(computers=5, faults="slow:1.0"))
+    url, stop = serve_app(app)
+    timeouts = ReadTimeoutsSeen()
+    cli.use_transport(timeouts, client_module.RetryPolicy())
     try:
-        started = time.monotonic()
         run = cli.run("--timeout", "0.3", *LIST_ALL, env=env(url))
-        took = time.monotonic() - started
     finally:
         stop()
     assert_plain_error(run, 7, "timeout")
-    assert took < 5
+    assert [read for _, read in timeouts.seen] == [0.3, 0.3]
+    assert {path for path, _ in timeouts.seen} <= {"/api/oauth/token", "/api/v1/oauth/token"}
 
 
 @pytest.mark.parametrize("args, words", [(("computer", "show", "--id", "1", "-o", "json"), "invalid json"),
@@ -405,29 +437,47 @@ def test_truncated_token_answer_exits_1(cli):
 
 
 # --- Ctrl-C ---------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def slow_server():
-    """`jamfctl sandbox serve` answering every request after 10 s."""
-    proc = subprocess.Popen([str(JAMFCTL), "sandbox", "serve", "--port", "0", "--computers", "3000",
-                             "--latency-ms", "10000"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    yield proc.stdout.readline().strip()
-    proc.send_signal(signal.SIGINT)
-    proc.communicate(timeout=10)
+class HeldSandbox(SandboxApp):
+    """The sandbox, holding every request until the test lets go: `arrived` says one is being held."""
+
+    def __init__(self, config: SandboxConfig) -> None:
+        super().__init__(config)
+        self.arrived, self.release = threading.Event(), threading.Event()
+
+    def handle(self, method, path, query, headers, body):
+        self.arrived.set()
+        self.release.wait(120)
+        return super().handle(method, path, query, headers, body)
 
 
+@pytest.fixture
+def held_server():
+    app = HeldSandbox(SandboxConfig(computers=20))
+    url, stop = serve_app(app)
+    yield url, app
+    app.release.set()
+    stop()
+
+
+@pytest.mark.slow  # real `jamfctl` subprocesses
 @pytest.mark.parametrize("args", [LIST_ALL, ("computer", "show", "--id", "1", "-o", "json")])
-def test_ctrl_c_exits_130_without_a_traceback(slow_server, args):
-    """SIGINT while waiting on a slow server: exit 130 promptly, no traceback, stdout empty or valid."""
+def test_ctrl_c_exits_130_without_a_traceback(held_server, args):
+    """SIGINT while a request is held by the server: exit 130, no traceback, stdout empty or valid.
+    Nothing is timed: the signal goes once the server holds jamfctl's request (so jamfctl is waiting on the
+    network), and 130 itself shows that jamfctl stopped waiting; letting the request run out would need the
+    30 s default timeout twice and end in 7, past communicate's limit."""
+    url, app = held_server
     proc = subprocess.Popen([str(JAMFCTL), "--debug", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env={**os.environ, **env(slow_server)})
-    first = proc.stderr.readline()  # --debug's first line: jamfctl is running and about to send requests
-    assert first.startswith("debug"), first
-    time.sleep(0.5)
-    proc.send_signal(signal.SIGINT)
-    started = time.monotonic()
-    out, err = proc.communicate(timeout=10)
-    assert proc.returncode == 130, first + err
-    # Well before the 10 s answer: jamfctl stopped waiting, it did not finish the request.
-    assert "Traceback" not in err and time.monotonic() - started < 5
+                            text=True, env={**os.environ, **env(url)})
+    try:
+        assert app.arrived.wait(60), "jamfctl sent no request"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, err
+    assert err.startswith("debug") and "Traceback" not in err
     if out:
         json.loads(out)

@@ -99,12 +99,15 @@ def test_reveal_leaves_only_the_named_field_alone():
     assert shown["password"] == REDACTED
 
 
-def test_hostile_nesting_does_not_raise_recursion_error():
-    """A server reply nested 10,000 levels deep is cut short, not a crash."""
+def test_hostile_nesting_is_cut_past_max_depth_into_redacted():
+    """A server reply nested 10,000 levels deep is cut short, not a crash: every level down to
+    redact.MAX_DEPTH is walked (a secret there is still found), and the whole subtree past it becomes
+    "<redacted>" (withheld, not walked)."""
     deep_dict: dict = {}
     cursor = deep_dict
     for _ in range(10_000):
         cursor["x"] = {}
+        cursor["password"] = "p"
         cursor = cursor["x"]
     deep_list: list = []
     node = deep_list
@@ -112,8 +115,16 @@ def test_hostile_nesting_does_not_raise_recursion_error():
         child: list = []
         node.append(child)
         node = child
-    assert redact.redact(deep_dict)["x"]["x"] is not None
-    assert isinstance(redact.redact(deep_list), list)
+    shown = redact.redact(deep_dict)
+    for _ in range(redact.MAX_DEPTH + 1):  # the root is depth 0, the dict under MAX_DEPTH keys is the last walked
+        assert isinstance(shown, dict) and shown["password"] == REDACTED
+        shown = shown["x"]
+    assert shown == REDACTED
+    listed = redact.redact(deep_list)
+    for _ in range(redact.MAX_DEPTH + 1):
+        assert isinstance(listed, list) and len(listed) == 1
+        listed = listed[0]
+    assert listed == REDACTED
 
 
 # --- free text ------------------------------------------------------------------------------------

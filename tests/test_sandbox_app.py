@@ -6,6 +6,7 @@ import json
 import re
 import time
 from contextlib import contextmanager
+from types import SimpleNamespace
 from typing import Iterator
 
 import httpx
@@ -13,12 +14,14 @@ import pytest
 
 from jamfctl.sandbox import JAMF_PRO_VERSION, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SandboxConfig
 from jamfctl.sandbox import app as app_module
+from jamfctl.sandbox import transport as transport_module
 from jamfctl.sandbox.app import SandboxApp
 from jamfctl.sandbox.faults import FaultPlan, parse_faults
 from jamfctl.sandbox.fleet import Fleet
 from jamfctl.sandbox.transport import SandboxTransport
 
-CREDENTIALS = {"grant_type": "client_credentials", "client_id": SANDBOX_CLIENT_ID, "client_secret": SANDBOX_CLIENT_SECRET}
+CREDENTIALS = {"grant_type": "client_credentials", "client_id": SANDBOX_CLIENT_ID,
+               "client_secret": SANDBOX_CLIENT_SECRET}
 INVENTORY = "/api/v4/computers-inventory"
 
 
@@ -58,10 +61,10 @@ def test_fleet_is_deterministic_and_realistic():
     assert 240 < managed < 300  # most, not all
 
 
-def test_fleet_of_100k_builds_quickly():
-    started = time.perf_counter()
+def test_fleet_of_100k_builds():
+    """A 100,000-computer fleet (the memory benchmark's size) builds and serves its last computer. How fast it
+    builds is a speed goal, so it is a benchmark figure (benchmarks/run.py, h1), not a timed assertion here."""
     fleet = Fleet(100_000, seed=1)
-    assert time.perf_counter() - started < 5
     assert len(fleet.computers) == 100_000 and fleet.record(fleet.ids[-1], ["GENERAL"])["general"]["name"]
 
 
@@ -147,7 +150,8 @@ def test_multi_key_sort(client):
     results = client.get(INVENTORY, params=params).json()["results"]
     versions = [tuple(int(p) for p in r["operatingSystem"]["version"].split(".")) for r in results]
     assert versions == sorted(versions, reverse=True)
-    same = [r["general"]["name"].lower() for r in results if r["operatingSystem"]["version"] == results[0]["operatingSystem"]["version"]]
+    top = results[0]["operatingSystem"]["version"]
+    same = [r["general"]["name"].lower() for r in results if r["operatingSystem"]["version"] == top]
     assert same == sorted(same)
 
 
@@ -158,25 +162,32 @@ def test_sections_and_unknown_section(client, app):
     for fact in ("sipStatus", "gatekeeperStatus", "firewallEnabled", "bootstrapTokenAllowed",
                  "bootstrapTokenEscrowedStatus", "recoveryLockEnabled"):
         assert fact in record["security"]
-    assert {"fileVault2Enabled", "individualRecoveryKeyValidityStatus", "institutionalRecoveryKeyPresent"} <= set(record["diskEncryption"])
+    assert {"fileVault2Enabled", "individualRecoveryKeyValidityStatus",
+            "institutionalRecoveryKeyPresent"} <= set(record["diskEncryption"])
     bad = client.get(INVENTORY, params={"section": "BOGUS"})
     assert bad.status_code == 400 and bad.json()["errors"][0]["code"] == "INVALID_SECTION"
 
 
 def test_filter_by_serial_and_others(client, app):
     target = app.fleet.computers[1234]
-    body = client.get(INVENTORY, params={"filter": f'hardware.serialNumber=="{target.serial}"', "section": "HARDWARE"}).json()
+    body = client.get(INVENTORY, params={"filter": f'hardware.serialNumber=="{target.serial}"',
+                                         "section": "HARDWARE"}).json()
     assert body["totalCount"] == 1 and body["results"][0]["id"] == str(target.id)
-    managed = client.get(INVENTORY, params={"filter": "general.remoteManagement.managed==false", "page-size": 2000}).json()
+    managed = client.get(INVENTORY, params={"filter": "general.remoteManagement.managed==false",
+                                            "page-size": 2000}).json()
     assert 0 < managed["totalCount"] < 2500
     assert all(r["general"]["remoteManagement"]["managed"] is False for r in managed["results"])
-    recent = client.get(INVENTORY, params={"filter": "general.lastContact=gt=2026-11-29T00:00:00Z;operatingSystem.version=ge=15",
-                                           "section": ["GENERAL", "OPERATING_SYSTEM"], "page-size": 2000}).json()
+    recent = client.get(INVENTORY, params={
+        "filter": "general.lastContact=gt=2026-11-29T00:00:00Z;operatingSystem.version=ge=15",
+        "section": ["GENERAL", "OPERATING_SYSTEM"], "page-size": 2000}).json()
     assert recent["totalCount"] > 0
     for r in recent["results"]:
-        assert r["general"]["lastContact"] > "2026-11-29T00:00:00Z" and int(r["operatingSystem"]["version"].split(".")[0]) >= 15
-    no_firewall = client.get(INVENTORY, params={"filter": "security.firewallEnabled==false", "section": "SECURITY"}).json()
-    assert no_firewall["totalCount"] > 0 and all(r["security"]["firewallEnabled"] is False for r in no_firewall["results"])
+        assert r["general"]["lastContact"] > "2026-11-29T00:00:00Z"
+        assert int(r["operatingSystem"]["version"].split(".")[0]) >= 15
+    no_firewall = client.get(INVENTORY, params={"filter": "security.firewallEnabled==false",
+                                                "section": "SECURITY"}).json()
+    assert no_firewall["totalCount"] > 0
+    assert all(r["security"]["firewallEnabled"] is False for r in no_firewall["results"])
     wildcard = client.get(INVENTORY, params={"filter": 'general.name=="eng-*"', "page-size": 2000}).json()
     assert wildcard["totalCount"] > 0 and all(r["general"]["name"].startswith("ENG-") for r in wildcard["results"])
 
@@ -258,14 +269,17 @@ def test_http_faults_and_retry_after():
     assert statuses == {429, 503}
 
 
-@pytest.mark.parametrize("kind, error", [("reset", httpx.ReadError), ("slow", httpx.ReadTimeout)])
-def test_transport_realises_connection_faults(kind, error):
+@pytest.mark.parametrize("kind, error, stalls", [("reset", httpx.ReadError, []), ("slow", httpx.ReadTimeout, [0.2])])
+def test_transport_realises_connection_faults(monkeypatch, kind, error, stalls):
+    """A reset fails at once; a slow answer stalls exactly as long as the client's read timeout (not the
+    transport's 60 s cap), then times out. The stall is recorded, not timed."""
+    slept: list[float] = []
+    monkeypatch.setattr(transport_module, "time", SimpleNamespace(sleep=slept.append))
     app = SandboxApp(SandboxConfig(computers=3, faults=f"{kind}:1.0"))
     with make_client(app, login=False, timeout=httpx.Timeout(5, read=0.2)) as c:
-        started = time.perf_counter()
         with pytest.raises(error):
             c.get("/api/v1/jamf-pro-version")
-        assert time.perf_counter() - started < 2
+    assert slept == stalls
 
 
 def test_transport_truncates_with_matching_length():
@@ -291,15 +305,17 @@ def test_transport_applies_latency():
     ("operatingSystem.version", "14*", lambda r: r["operatingSystem"]["version"].startswith("14")),
     ("operatingSystem.version", "14.7.*", lambda r: r["operatingSystem"]["version"].startswith("14.7.")),
     ("general.jamfBinaryVersion", "11*", lambda r: r["general"]["jamfBinaryVersion"].startswith("11")),
-    ("general.jamfBinaryVersion", "*-t1780072496315", lambda r: r["general"]["jamfBinaryVersion"].endswith("-t1780072496315")),
+    ("general.jamfBinaryVersion", "*-t1780072496315",
+     lambda r: r["general"]["jamfBinaryVersion"].endswith("-t1780072496315")),
     ("general.lastContact", "2026-11-2*", lambda r: r["general"]["lastContact"].startswith("2026-11-2")),
     ("id", "12*", lambda r: r["id"].startswith("12")),
 ])
 def test_wildcards_on_version_date_and_number_fields(client, field, pattern, served):
     """`operatingSystem.version=="14*"` finds every 14.x: a `*` matches the field's value as the record serves it,
     whatever the field's type (versions, dates and numbers as well as strings)."""
-    everything = client.get(INVENTORY, params={"section": ["GENERAL", "OPERATING_SYSTEM"], "page-size": 2000, "page": 0}).json()["results"]
-    everything += client.get(INVENTORY, params={"section": ["GENERAL", "OPERATING_SYSTEM"], "page-size": 2000, "page": 1}).json()["results"]
+    sections = ["GENERAL", "OPERATING_SYSTEM"]
+    everything = client.get(INVENTORY, params={"section": sections, "page-size": 2000, "page": 0}).json()["results"]
+    everything += client.get(INVENTORY, params={"section": sections, "page-size": 2000, "page": 1}).json()["results"]
     expected = {r["id"] for r in everything if served(r)}
     assert expected  # "11*" is every computer (all binaries are 11.x); the others are a part of the fleet
     body = client.get(INVENTORY, params={"filter": f'{field}=="{pattern}"', "page-size": 2000}).json()
@@ -342,8 +358,8 @@ def test_deeply_nested_filter_is_a_400(client):
     """400 parentheses deep is an INVALID_RSQL_FILTER in Jamf's error shape, not a RecursionError."""
     response = client.get(INVENTORY, params={"filter": "(" * 400 + "id==1" + ")" * 400})
     assert response.status_code == 400
-    assert response.json()["errors"][0] == {"code": "INVALID_RSQL_FILTER", "description": response.json()["errors"][0]["description"],
-                                            "id": "0", "field": "filter"}
+    cause = response.json()["errors"][0]
+    assert cause == {"code": "INVALID_RSQL_FILTER", "description": cause["description"], "id": "0", "field": "filter"}
     assert "nested" in response.json()["errors"][0]["description"]
 
 
@@ -364,7 +380,8 @@ def test_an_unexpected_error_is_a_500_in_jamfs_shape(monkeypatch):
         assert c.get("/api/v1/jamf-pro-version").status_code == 200  # the app keeps serving
     raw = app.handle("GET", INVENTORY, [], {}, b"")  # unauthenticated: the 401 comes before the broken handler
     assert raw.status == 401 and raw.error is None
-    token = app.handle("POST", "/api/oauth/token", [], {}, "&".join(f"{k}={v}" for k, v in CREDENTIALS.items()).encode())
+    form = "&".join(f"{k}={v}" for k, v in CREDENTIALS.items()).encode()
+    token = app.handle("POST", "/api/oauth/token", [], {}, form)
     bearer = {"authorization": f"Bearer {json.loads(token.body)['access_token']}"}
     assert app.handle("GET", INVENTORY, [], bearer, b"").error == "RecursionError: maximum recursion depth exceeded"
 
@@ -424,7 +441,8 @@ def test_query_integers_at_the_int32_limit_are_fine(client):
     assert leading_zeros["results"] == client.get(INVENTORY, params={"page": 1, "page-size": 5}).json()["results"]
 
 
-@pytest.mark.parametrize("raw_id", ["\u0661", "+1", "1_0", " 1", "2147483648", "99999999999999999999", "-1", "9" * 5000])
+@pytest.mark.parametrize("raw_id", ["\u0661", "+1", "1_0", " 1", "2147483648", "99999999999999999999", "-1",
+                                    "9" * 5000])
 @pytest.mark.parametrize("path", ["{inv}/{id}", "{inv}/{id}/filevault", "{inv}/{id}/view-recovery-lock-password",
                                   "{inv}/{id}/view-device-lock-pin", "/api/v4/computers-inventory-detail/{id}"])
 def test_path_ids_are_parsed_strictly(client, raw_id, path):
@@ -439,7 +457,8 @@ def test_path_ids_are_parsed_strictly(client, raw_id, path):
 def test_error_id_is_the_requested_id(client):
     """ApiErrorCause.id is the id of the object with the error: the requested id on a 404, "0" when there is none."""
     missing = client.get(f"{INVENTORY}/99999").json()
-    assert missing == {"httpStatus": 404, "errors": [{"code": "INVALID_ID", "description": "Computer with id 99999 not found",
+    assert missing == {"httpStatus": 404, "errors": [{"code": "INVALID_ID",
+                                                      "description": "Computer with id 99999 not found",
                                                       "id": "99999", "field": "id"}]}
     assert client.get("/api/v4/computers-inventory-detail/99999").json()["errors"][0]["id"] == "99999"
     assert client.get(f"{INVENTORY}/99999/filevault").json()["errors"][0]["id"] == "99999"
@@ -472,7 +491,8 @@ def test_filevault_list_pages_every_computer(client, app):
     first = client.get(f"{INVENTORY}/filevault", params={"page-size": 7})
     assert first.status_code == 200
     body = first.json()
-    assert body["totalCount"] == 2500 and [r["computerId"] for r in body["results"]] == [str(i) for i in app.fleet.ids[:7]]
+    assert body["totalCount"] == 2500
+    assert [r["computerId"] for r in body["results"]] == [str(i) for i in app.fleet.ids[:7]]
     assert body["results"][3] == client.get(f"{INVENTORY}/{app.fleet.ids[3]}/filevault").json()
     assert len(client.get(f"{INVENTORY}/filevault").json()["results"]) == 100  # default page-size
     last = client.get(f"{INVENTORY}/filevault", params={"page": 1, "page-size": 2000}).json()
@@ -494,8 +514,9 @@ def test_writes_jamf_has_are_405_not_implemented(client, method, path):
     assert error["code"] == "METHOD_NOT_ALLOWED" and "sandbox does not implement" in error["description"]
 
 
-@pytest.mark.parametrize("method, path", [("PUT", INVENTORY), ("POST", f"{INVENTORY}/1"), ("DELETE", f"{INVENTORY}/filevault"),
-                                          ("POST", f"{INVENTORY}/1/filevault"), ("DELETE", "/api/v1/jamf-pro-version")])
+@pytest.mark.parametrize("method, path", [("PUT", INVENTORY), ("POST", f"{INVENTORY}/1"),
+                                          ("DELETE", f"{INVENTORY}/filevault"), ("POST", f"{INVENTORY}/1/filevault"),
+                                          ("DELETE", "/api/v1/jamf-pro-version")])
 def test_methods_jamf_does_not_have_are_plain_405(client, method, path):
     """A method the schema does not list for the path is refused as Jamf would refuse it."""
     response = client.request(method, path)

@@ -9,18 +9,23 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
 from jamfctl.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SandboxConfig
-from jamfctl.sandbox.server import check_loopback, serve, start_in_thread
+from jamfctl.sandbox.app import SandboxApp
+from jamfctl.sandbox.server import SLOW_STALL_S, SandboxHTTPServer, check_loopback, serve, start_in_thread
 
-CREDENTIALS = {"grant_type": "client_credentials", "client_id": SANDBOX_CLIENT_ID, "client_secret": SANDBOX_CLIENT_SECRET}
+CREDENTIALS = {"grant_type": "client_credentials", "client_id": SANDBOX_CLIENT_ID,
+               "client_secret": SANDBOX_CLIENT_SECRET}
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -75,26 +80,63 @@ def test_listing_over_http_and_access_log(sandbox):
     lines = log.getvalue().splitlines()
     assert len(lines) == 3
     assert re.fullmatch(r'127\.0\.0\.1 "POST /api/oauth/token HTTP/1\.1" 200 \d+B \d+ms', lines[0])
-    assert re.fullmatch(r'127\.0\.0\.1 "GET /api/v4/computers-inventory\?page=0&page-size=2000 HTTP/1\.1" 200 \d+B \d+ms', lines[1])
+    assert re.fullmatch(r'127\.0\.0\.1 "GET /api/v4/computers-inventory\?page=0&page-size=2000 HTTP/1\.1" '
+                        r'200 \d+B \d+ms', lines[1])
     httpx.get(f"{url}/api/v1/jamf-pro-version?client_secret=hunter2&access_token=abc&page=1", timeout=5)
-    assert '"GET /api/v1/jamf-pro-version?client_secret=<redacted>&access_token=<redacted>&page=1 HTTP/1.1" 401' in log.getvalue()
-    assert token not in log.getvalue() and SANDBOX_CLIENT_SECRET not in log.getvalue() and "hunter2" not in log.getvalue()
+    logged = log.getvalue()
+    assert ('"GET /api/v1/jamf-pro-version?client_secret=<redacted>&access_token=<redacted>&page=1 HTTP/1.1" 401'
+            in logged)
+    assert token not in logged and SANDBOX_CLIENT_SECRET not in logged and "hunter2" not in logged
     assert "fault" not in log.getvalue()
 
 
-def test_five_concurrent_requests_run_in_parallel(sandbox):
-    url, _ = sandbox(computers=50, latency_ms=1000)
-    started = time.perf_counter()
-    token = get_token(url)  # 1 s of latency too
+class MeetingApp(SandboxApp):
+    """The sandbox, holding each jamf-pro-version request until `parties` of them are in the handler at once."""
 
-    def fetch(_):
-        return httpx.get(f"{url}/api/v1/jamf-pro-version", headers={"Authorization": f"Bearer {token}"}, timeout=10).status_code
+    def __init__(self, config: SandboxConfig, parties: int) -> None:
+        super().__init__(config)
+        self.meeting = threading.Barrier(parties, timeout=30)
 
-    with ThreadPoolExecutor(5) as pool:
-        statuses = list(pool.map(fetch, range(5)))
-    elapsed = time.perf_counter() - started
+    def handle(self, method, path, query, headers, body):
+        if path == "/api/v1/jamf-pro-version":
+            self.meeting.wait()  # BrokenBarrierError (a 500) unless all of them are here at the same time
+        return super().handle(method, path, query, headers, body)
+
+
+@contextmanager
+def serving(app: SandboxApp) -> Iterator[tuple[str, SandboxHTTPServer]]:
+    """`app` over HTTP on a background thread, as start_in_thread serves it, with the server at hand."""
+    server = SandboxHTTPServer(("127.0.0.1", 0), app, io.StringIO())
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    try:
+        yield server.base_url, server
+    finally:
+        server.stopping.set()
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def test_five_concurrent_requests_run_in_parallel():
+    """Five requests are in the server's handler at the same moment (each waits at a barrier for the other
+    four: a server answering one at a time would break it), and latency is applied to every request.
+    Nothing is timed from above: only the latency's lower bound, token + one parallel round."""
+    app = MeetingApp(SandboxConfig(computers=50, latency_ms=250), parties=5)
+    with serving(app) as (url, _):
+        started = time.perf_counter()
+        token = get_token(url)  # 250 ms of latency too
+
+        def fetch(_):
+            return httpx.get(f"{url}/api/v1/jamf-pro-version", headers={"Authorization": f"Bearer {token}"},
+                             timeout=60).status_code
+
+        with ThreadPoolExecutor(5) as pool:
+            statuses = list(pool.map(fetch, range(5)))
+        elapsed = time.perf_counter() - started
     assert statuses == [200] * 5
-    assert 2.0 <= elapsed < 3.5, elapsed  # token + one parallel round, not 6 sequential seconds
+    assert not app.meeting.broken
+    assert elapsed >= 0.5, elapsed
 
 
 def test_reset_sends_rst_mid_body(sandbox):
@@ -113,13 +155,13 @@ def test_reset_sends_rst_mid_body(sandbox):
 
 
 def test_slow_stalls_the_body_and_does_not_block_shutdown():
+    """A `slow` answer sends its headers and holds the body back (the client's read timeout ends it); stopping
+    the server lets go of a stalled connection at once instead of waiting out its SLOW_STALL_S."""
     log = io.StringIO()
     url, stop = start_in_thread(SandboxConfig(computers=5, faults="slow:1.0"), err=log)
     try:
-        started = time.perf_counter()
         with pytest.raises(httpx.ReadTimeout):
             httpx.post(f"{url}/api/oauth/token", data=CREDENTIALS, timeout=httpx.Timeout(5, read=0.5))
-        assert time.perf_counter() - started < 3
         sock = raw_request(url, "/api/v1/jamf-pro-version")
         head = sock.recv(65536)
         assert head.startswith(b"HTTP/1.1 401") and head.endswith(b"\r\n\r\n")  # headers, then nothing
@@ -127,9 +169,12 @@ def test_slow_stalls_the_body_and_does_not_block_shutdown():
         with pytest.raises(TimeoutError):
             sock.recv(1)
     finally:
-        stopping = time.perf_counter()
-        stop()
-        assert time.perf_counter() - stopping < 3
+        stopping = threading.Thread(target=stop)
+        stopping.start()
+        stopping.join(timeout=SLOW_STALL_S / 4)  # a hang detector far below the stall, not a speed bound
+        assert not stopping.is_alive(), "stopping the server waited for the stalled connection"
+    sock.settimeout(30)
+    assert sock.recv(65536) == b""  # the stalled handler let go and closed the connection
     sock.close()
     assert "fault=slow" in log.getvalue()
 
@@ -157,13 +202,17 @@ def test_truncate_is_a_complete_response_with_broken_json(sandbox):
     assert "fault=truncate" in log.getvalue()
 
 
-def test_token_expiry_over_http(sandbox):
-    url, _ = sandbox(computers=5, token_ttl=1)
-    token = get_token(url)
-    headers = {"Authorization": f"Bearer {token}"}
-    assert httpx.get(f"{url}/api/v1/jamf-pro-version", headers=headers).status_code == 200
-    time.sleep(1.1)
-    assert httpx.get(f"{url}/api/v1/jamf-pro-version", headers=headers).status_code == 401
+def test_token_expiry_over_http():
+    """A token answers 200 until it expires, then 401, over HTTP. Expiry is the sandbox's own hook
+    (SandboxApp.expire_tokens), not a sleep past the TTL; the TTL itself is what the token answer says."""
+    app = SandboxApp(SandboxConfig(computers=5, token_ttl=60))
+    with serving(app) as (url, _):
+        answer = httpx.post(f"{url}/api/oauth/token", data=CREDENTIALS, timeout=5).json()
+        assert answer["expires_in"] == 60
+        headers = {"Authorization": f"Bearer {answer['access_token']}"}
+        assert httpx.get(f"{url}/api/v1/jamf-pro-version", headers=headers, timeout=5).status_code == 200
+        app.expire_tokens()
+        assert httpx.get(f"{url}/api/v1/jamf-pro-version", headers=headers, timeout=5).status_code == 401
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "example.com", "::"])
@@ -184,8 +233,8 @@ def test_serve_prints_url_first_and_stops_cleanly(sig):
         url = proc.stdout.readline().strip()
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url)
         assert SANDBOX_CLIENT_ID in proc.stderr.readline() + proc.stderr.readline()  # the fake credentials, on stderr
+        # Answered, so serve_forever is running with its SIGTERM handler in place: no need to wait.
         assert httpx.post(f"{url}/api/oauth/token", data=CREDENTIALS, timeout=5).status_code == 200
-        time.sleep(0.2)
         proc.send_signal(sig)
         out, err = proc.communicate(timeout=10)
     finally:
@@ -261,7 +310,8 @@ def test_a_handler_bug_is_a_500_and_a_log_line(sandbox, monkeypatch):
     token = get_token(url)
     response = httpx.get(f"{url}/api/v4/computers-inventory", headers={"Authorization": f"Bearer {token}"}, timeout=5)
     assert response.status_code == 500 and response.json()["errors"][0]["code"] == "INTERNAL_SERVER_ERROR"
-    assert re.search(r'"GET /api/v4/computers-inventory HTTP/1\.1" 500 \d+B \d+ms error=KeyError: \'boom\'', log.getvalue())
+    assert re.search(r'"GET /api/v4/computers-inventory HTTP/1\.1" 500 \d+B \d+ms error=KeyError: \'boom\'',
+                     log.getvalue())
 
 
 @pytest.mark.parametrize("length", ["abc", "-5", "1_0", "\u0661"])
@@ -288,7 +338,8 @@ def test_an_oversized_body_is_a_413(sandbox):
     parts = urlsplit(url)
     for length in (MAX_BODY + 1, 999999999999999999):
         sock = socket.create_connection((parts.hostname, parts.port), timeout=5)
-        sock.sendall(f"POST /api/oauth/token HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Length: {length}\r\n\r\nab".encode())
+        head = f"POST /api/oauth/token HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Length: {length}\r\n\r\n"
+        sock.sendall(f"{head}ab".encode())
         status, body = read_response(sock)
         assert status.startswith(b"HTTP/1.1 413") and body["errors"][0]["code"] == "PAYLOAD_TOO_LARGE"
         sock.close()
