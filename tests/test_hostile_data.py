@@ -60,11 +60,13 @@ class HostileJamf:
             return self.error[1](request)
         if request.url.path == INVENTORY:
             if self.page_body is not None:
-                return httpx.Response(200, content=self.page_body(request), headers={"Content-Type": "application/json"})
+                return httpx.Response(200, content=self.page_body(request),
+                                      headers={"Content-Type": "application/json"})
             query = parse_qs(request.url.query.decode())
             page, size = int(query["page"][0]), int(query["page-size"][0])
             total = len(self.records) if self.total is None else self.total
-            return httpx.Response(200, json={"totalCount": total, "results": self.records[page * size:(page + 1) * size]})
+            page_records = self.records[page * size:(page + 1) * size]
+            return httpx.Response(200, json={"totalCount": total, "results": page_records})
         if self.item_body is not None:
             return httpx.Response(200, content=self.item_body, headers={"Content-Type": "application/json"})
         return httpx.Response(200, json=self.records[0])
@@ -145,7 +147,7 @@ def test_csv_flattening_and_table_cells_carry_no_secret(cli):
     against(cli, HostileJamf([secretive_record()]))
     run = cli.run("computer", "show", "--id", "1", "-o", "csv", env=ENV)
     header, row = list(csv.reader(io.StringIO(run.stdout)))
-    cells = dict(zip(header, row))
+    cells = dict(zip(header, row, strict=True))
     assert cells["general.password"] == "<redacted>" and cells["general.passwordMinLength"] == "12"
     assert json.loads(cells["localAdminAccounts"]) == [{"username": "admin", "password": "<redacted>"}]
     assert not any(value in run.stdout for value in HIDDEN.values())
@@ -163,7 +165,7 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_defused(cli, name):
     run = cli.run("computer", "list", "-o", "csv", "--fields", "id,general.name,general.site.id", env=ENV)
     assert run.exit_code == 0, run.stderr
     (header, row) = list(csv.reader(io.StringIO(run.stdout, newline="")))
-    cells = dict(zip(header, row))
+    cells = dict(zip(header, row, strict=True))
     assert cells["general.name"] == "'" + name and cells["general.site.id"] == "-1"
     exact = cli.run("computer", "list", "-o", "json", "--fields", "general.name", env=ENV)
     assert json.loads(exact.stdout)[0]["general"]["name"] == name
@@ -192,7 +194,8 @@ def echo(status: int, kind: str):
         elif kind == "oauth":
             body = {"error": f"invalid_client {sent}", "error_description": sent}
         else:
-            return httpx.Response(status, text=f"<html><body>{sent}</body></html>", headers={"Content-Type": "text/html"})
+            return httpx.Response(status, text=f"<html><body>{sent}</body></html>",
+                                  headers={"Content-Type": "text/html"})
         return httpx.Response(status, json=body)
 
     return handler
@@ -214,7 +217,8 @@ def test_error_bodies_echoing_the_secret_or_token_are_scrubbed(cli, where, statu
 def test_secret_shaped_text_in_an_error_is_scrubbed_even_when_unknown(cli):
     """`password=...`, `access_token: ...` or `Bearer ...` in an error description: the value is removed."""
     said = 'password=tiger-lily-77 access_token: "abc123def456ghi" Authorization: Bearer zzzzyyyyxxxx1111'
-    against(cli, HostileJamf(error=("api", lambda r: httpx.Response(400, json={"errors": [{"code": "X", "description": said}]}))))
+    body = {"errors": [{"code": "X", "description": said}]}
+    against(cli, HostileJamf(error=("api", lambda r: httpx.Response(400, json=body))))
     run = cli.run("--debug", "computer", "show", "--id", "1", env=ENV)
     assert run.exit_code == 1 and "rejected the request (400)" in run.stderr
     for value in ("tiger-lily-77", "abc123def456ghi", "zzzzyyyyxxxx1111"):
@@ -247,7 +251,8 @@ def evil_record() -> dict:
 
 
 def test_escape_sequences_in_server_data_are_neutralised_in_tables(cli):
-    """A computer named `\\x1b]0;pwned\\x07` (and worse, in values, field names and the title) cannot drive the terminal."""
+    """A computer named `\\x1b]0;pwned\\x07` (and worse, in values, field names and the title) cannot drive the
+    terminal."""
     against(cli, HostileJamf([evil_record()]))
     show, listing = show_and_list(cli, "table")
     assert show.exit_code == listing.exit_code == 0
@@ -306,7 +311,8 @@ def test_deeply_nested_responses_render_or_fail_cleanly(cli, depth, fmt):
 
 def test_a_huge_content_length_is_refused_without_allocating_it(cli):
     """A server announcing a terabyte body: refused at once, exit 1, no terabyte (nor gigabyte) allocated."""
-    port, stop = raw_server(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000000000000\r\n\r\n{\"x\":")
+    port, stop = raw_server(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                            b"Content-Length: 1000000000000\r\n\r\n{\"x\":")
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     try:
         run = cli.run("computer", "list", "-o", "json", env={**ENV, "JAMF_URL": f"http://127.0.0.1:{port}"})
