@@ -203,14 +203,25 @@ class TokenProvider:
         self._keychain = keychain
         self._token: Token | None = None
         self._lock = threading.Lock()
+        self._failures = 0  # fetches that failed, so a waiter knows whether one failed while it waited
+        self._failure: Exception | None = None  # how the last one failed
         self.fetched = 0  # tokens minted by this process (for --debug and tests)
 
     def token(self) -> str:
+        seen = self._failures
         with self._lock:
             if self._token is None:
                 self._token = self._load_cached()
             if self._token is None or not self._token.fresh():
-                self._token = self._new_token()
+                # Concurrent page requests queue here behind one fetch: if that fetch failed while they
+                # waited, they share its error rather than each sending the token request again.
+                if self._failures > seen and self._failure is not None:
+                    raise self._failure
+                try:
+                    self._token = self._new_token()
+                except Exception as exc:
+                    self._failures, self._failure = self._failures + 1, exc
+                    raise
             return self._token.value
 
     def current(self) -> Token | None:

@@ -13,7 +13,7 @@ from keyring.errors import PasswordDeleteError
 
 from jamfctl import auth, redact, wire
 from jamfctl.auth import BearerAuth, Credentials, Keychain, Token, TokenProvider
-from jamfctl.errors import AuthError, ExitCode, KeychainError
+from jamfctl.errors import AuthError, ExitCode, KeychainError, NetworkError
 from support.keyrings import BrokenKeyring, LockedKeyring, MemoryKeyring
 
 SECRET = "Sup3r-S3cret-Client-Value"
@@ -115,6 +115,57 @@ def test_provider_is_safe_across_threads(clock):
     for t in threads:
         t.join()
     assert fetch.calls == 1
+
+
+def test_threads_waiting_on_a_failed_fetch_share_its_error(clock):
+    """Five paging threads queue behind one token request that times out: they get its error, and the token
+    request is not sent again by each of them (the server that stalled it is not asked five more times).
+    A later call, after the failure, may try again."""
+    entered, release = threading.Event(), threading.Event()
+    calls = []
+
+    def fetch(_credentials):
+        calls.append(1)
+        if len(calls) == 1:
+            entered.set()
+            release.wait(5)
+            raise NetworkError("did not answer within the timeout")
+        return "token-after-the-failure", 3600.0
+
+    class CountingLock:  # tells the test when every thread is queued on the provider's lock
+        def __init__(self):
+            self.lock, self.arrived = threading.Lock(), 0
+
+        def __enter__(self):
+            self.arrived += 1
+            self.lock.acquire()
+
+        def __exit__(self, *exc):
+            self.lock.release()
+
+    provider = TokenProvider(creds(), fetch, None)
+    provider._lock = lock = CountingLock()
+    errors: list[Exception] = []
+
+    def ask():
+        try:
+            provider.token()
+        except NetworkError as exc:
+            errors.append(exc)
+
+    first = threading.Thread(target=ask)
+    first.start()
+    assert entered.wait(5)
+    waiters = [threading.Thread(target=ask) for _ in range(4)]
+    for t in waiters:
+        t.start()
+    while lock.arrived < 5:  # the four are queued behind the fetch in progress
+        threading.Event().wait(0.001)
+    release.set()
+    for t in [first, *waiters]:
+        t.join(5)
+    assert len(errors) == 5 and len(calls) == 1
+    assert provider.token() == "token-after-the-failure" and len(calls) == 2
 
 
 def test_provider_refreshes_a_stale_token(clock):

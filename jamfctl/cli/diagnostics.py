@@ -378,10 +378,14 @@ class Watch:
         import email.utils
         import time
 
+        sent = time.time()
         response = self.inner.handle_request(request)
+        # Date was stamped between sending and receiving, truncated to the second: compare the middle of
+        # its second with the middle of the round trip, so a 400 s skew reads 400 s, not 401.
+        local = (sent + time.time()) / 2
         for value in response.headers.get_list("date")[-1:]:  # a proxy may add its own first
             with contextlib.suppress(TypeError, ValueError, IndexError, OverflowError):
-                self.offsets.append(email.utils.parsedate_to_datetime(value).timestamp() - time.time())
+                self.offsets.append(email.utils.parsedate_to_datetime(value).timestamp() + 0.5 - local)
         if request.method == "POST" and request.url.path.endswith("/oauth/token") and response.status_code == 200:
             response = self._keep_scope(request, response)
         return response
