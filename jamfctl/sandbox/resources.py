@@ -33,6 +33,7 @@ EXTENSIONS: tuple[str, ...] = (
     "jamfctl.sandbox.writes",
     "jamfctl.sandbox.mdm",
     "jamfctl.sandbox.identity",
+    "jamfctl.sandbox.software_updates",
     "jamfctl.sandbox.generic",  # last: every other schema path, after the routes above and below
 )
 
