@@ -11,6 +11,7 @@ import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from jamfctl.errors import ConfigError, ConfigFileError
 
@@ -34,6 +35,9 @@ class Profile:
 class Config:
     default_profile: str | None = None
     profiles: dict[str, Profile] = field(default_factory=dict)
+    # The [health] table as written (thresholds of `computer health` and the report), kept by save(); checked
+    # only by its reader (jamfctl.insight.checks.load_thresholds), so a bad one fails those commands alone.
+    health: Any = field(default_factory=dict)
 
 
 def config_dir() -> Path:
@@ -69,7 +73,8 @@ def load() -> Config:
             profiles[name] = Profile(name=name, url=entry["url"], client_id=entry["client_id"],
                                      read_only=entry.get("read_only") is True)
     default = raw.get("default_profile")
-    return Config(default_profile=default if isinstance(default, str) else None, profiles=profiles)
+    return Config(default_profile=default if isinstance(default, str) else None, profiles=profiles,
+                  health=raw.get("health", {}))
 
 
 def save(config: Config) -> Path:
@@ -85,6 +90,8 @@ def save(config: Config) -> Path:
         p.name: {"url": p.url, "client_id": p.client_id, **({"read_only": True} if p.read_only else {})}
         for p in sorted(config.profiles.values(), key=lambda p: p.name)
     }
+    if config.health:
+        data["health"] = config.health
     path = config_path()
     _write(path, tomli_w.dumps(data).encode("utf-8"))
     return path

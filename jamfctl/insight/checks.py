@@ -65,7 +65,7 @@ class Thresholds:
         known = {f.name: f for f in fields(cls)}
         unknown = sorted(set(table) - set(known))
         if unknown:
-            raise ValueError(f"unknown key {unknown[0]!r} in [health] (known: {', '.join(known)})")
+            raise ValueError(f"unknown key {unknown[0][:40]!r} in [health] (known: {', '.join(known)})")
         for key, value in table.items():
             expected = _expected(getattr(cls, key), known[key].type)
             if not _valid(value, expected):
@@ -104,13 +104,24 @@ def _problem(t: Thresholds) -> str | None:
 
 
 def load_thresholds(config: Any = None) -> Thresholds:
-    """Thresholds from a Config (its `health` table), a mapping, or (None) the config file."""
-    if config is None:
-        from jamfctl import config as config_module
+    """Thresholds from a Config (its [health] table), a mapping, or (None) the config file.
 
+    A bad table raises ConfigError (exit 2) naming the config file and the key."""
+    from jamfctl import config as config_module
+    from jamfctl.errors import ConfigError
+
+    if config is None:
         config = config_module.load()
     table = config if isinstance(config, Mapping) else getattr(config, "health", None)
-    return Thresholds.from_config(table)
+    if table is not None and not isinstance(table, Mapping):
+        problem = "[health] must be a table (a [health] line with key = value lines under it)"
+    else:
+        try:
+            return Thresholds.from_config(table)
+        except ValueError as exc:
+            problem = str(exc)
+    path = config_module.config_path()
+    raise ConfigError(f"{problem}, in the jamfctl config file {path.name} in {path.parent}; fix or remove it")
 
 
 # --- macOS releases ---------------------------------------------------------------------------------------
