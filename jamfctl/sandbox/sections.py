@@ -61,7 +61,7 @@ def general(fleet: Fleet, c: Computer) -> dict:
         "lastCheckIn": iso(checkin),
         "lastContact": iso(c.contact),
         "lastEnrolledDate": iso(c.enrolled),
-        "mdmProfileExpiration": iso(c.enrolled + 730 * DAY + ((REFERENCE_EPOCH - c.enrolled) // (730 * DAY)) * 730 * DAY),
+        "mdmProfileExpiration": iso(mdm_profile_expiration(c)),
         "initialEntryDate": iso_date(c.enrolled - (bits % 5) * DAY),
         "distributionPoint": "",
         "enrollmentMethod": (
@@ -83,6 +83,18 @@ def general(fleet: Fleet, c: Computer) -> dict:
         "lastLoggedInUsernameMdmTimestamp": iso(c.contact) if managed else None,
     }
     return out
+
+
+def mdm_profile_expiration(c: Computer) -> int:
+    """Two years after enrolment, renewed every two years; ~2.5 % were not renewed in time and have expired."""
+    if (c.bits >> 58) % 40 == 0:
+        return REFERENCE_EPOCH - (1 + (c.bits >> 40) % 60) * DAY
+    return c.enrolled + 730 * DAY + ((REFERENCE_EPOCH - c.enrolled) // (730 * DAY)) * 730 * DAY
+
+
+def _not_collected(c: Computer) -> bool:
+    """~0.5 % of Macs whose inventory never reported SIP and Gatekeeper (Jamf's NOT_COLLECTED)."""
+    return (c.bits >> 56) % 200 == 0
 
 
 def hardware(fleet: Fleet, c: Computer) -> dict:
@@ -155,8 +167,9 @@ def security(fleet: Fleet, c: Computer) -> dict:
     silicon = c.model_info.apple_silicon
     attested = c.managed and silicon and c.os_info.major >= 15
     return {
-        "sipStatus": "ENABLED" if c.sip else "DISABLED",
-        "gatekeeperStatus": "APP_STORE_AND_IDENTIFIED_DEVELOPERS" if c.gatekeeper else "DISABLED",
+        "sipStatus": "NOT_COLLECTED" if _not_collected(c) else "ENABLED" if c.sip else "DISABLED",
+        "gatekeeperStatus": "NOT_COLLECTED" if _not_collected(c) else
+                            "APP_STORE_AND_IDENTIFIED_DEVELOPERS" if c.gatekeeper else "DISABLED",
         "xprotectVersion": "5326" if c.os_info.major >= 15 else "5310",
         "autoLoginDisabled": True,
         "remoteDesktopEnabled": (c.bits >> 36) % 8 == 0,
@@ -233,6 +246,8 @@ def storage(fleet: Fleet, c: Computer) -> dict:
     m = c.model_info
     size_mb = m.storage_gb[(c.bits >> 11) % len(m.storage_gb)] * 1000 * 1000 // 1024
     percent_used = 15 + (c.bits >> 45) % 80
+    if percent_used >= 93:  # a few nearly full drives
+        percent_used = 96 + (c.bits >> 47) % 3
     free = size_mb * (100 - percent_used) // 100
     fv_state = "ENCRYPTED" if c.filevault else "UNENCRYPTED"
     return {
