@@ -102,7 +102,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         examples=("jamfctl computer show C02XK1JMJG5H", "jamfctl computer list --name 'ENG-*' -o json",
                   "jamfctl computer list --filter 'operatingSystem.version=lt=14' --all -o json | jq length"),
         hooks="jamfctl.resources.computers", unwrapped=frozenset({"id", "udid", "hardware.serialNumber"}),
-        cli=("jamfctl.cli.secrets", "jamfctl.cli.actions"),
+        cli=("jamfctl.cli.secrets", "jamfctl.cli.actions", "jamfctl.cli.health"),
     ),
     _spec(
         name="mobile", noun="mobile", singular="mobile device", plural="mobile devices",

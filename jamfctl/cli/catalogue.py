@@ -38,7 +38,7 @@ VERSION = "GET /api/v1/jamf-pro-version"
 
 
 def _declared() -> dict[str, Declared]:
-    from jamfctl.cli import diagnostics
+    from jamfctl.cli import diagnostics, health
 
     backup_kinds = _backup_kinds()
     return {
@@ -51,6 +51,7 @@ def _declared() -> dict[str, Declared]:
         "commands": Declared(),
         "server info": Declared(diagnostics.SERVER_INFO_ENDPOINTS, where="server"),
         "doctor": Declared(diagnostics.DOCTOR_ENDPOINTS, where="server"),
+        "computer health": Declared(health.ENDPOINTS, health.PRIVILEGES, where="server"),
         "script pull": Declared(reads=("script",), where="server"),
         "script diff": Declared(reads=("script",), where="server"),
         "config-profile pull": Declared(reads=("config-profile",), where="server"),
