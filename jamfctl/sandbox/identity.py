@@ -11,34 +11,102 @@
 
 `skew_clock(app, seconds)`: from then on every response of that app carries a Date header `seconds` off the
 real clock (a server whose clock is wrong, for `jamfctl doctor`); nothing in SandboxConfig is needed.
+
+What `jamfctl setup` needs, with Jamf's status codes (state lives in the SandboxApp instance):
+- `POST /api/v1/auth/token` with HTTP Basic: the fake, documented admin `sandbox-admin` / `sandbox-password`
+  (`set_admin(app, username, password)` chooses others) -> 200 `{token, expires}`; 401 otherwise. Such a user
+  token works as a bearer everywhere; `POST /api/v1/auth/invalidate-token` (any token) -> 204, then it is dead.
+- `POST /api/v1/api-roles` -> 200 (not 201), `PUT /{id}` -> 200: every privilege name must be one the server
+  knows (400 INVALID_FIELD naming it); a displayName already used -> 400. Roles 1 and 2 are built in and fixed.
+- `/api/v1/api-integrations` (GET paged, filter and sort on id, displayName; POST -> 201 with an integer id and a
+  new clientId), `/{id}` (GET, PUT), `/{id}/client-credentials` (POST -> 200 `{clientId, clientSecret}`: a new
+  secret each call, the previous one stops working). The sandbox's built-in client is not among them.
+- The OAuth token endpoint accepts those client credentials (app.py asks `client_token`): the token's scope is
+  `api-role:{id}` per role of the integration, and every request made with it sees the privileges those roles
+  lack as denied (`scoped_config`), so the sandbox's 403s follow the role as Jamf's do.
+`forget_privileges(app, names)`: a server that knows fewer privilege names (an older Jamf Pro, for tests).
 """
 from __future__ import annotations
 
+import base64
+import dataclasses
 import email.utils
+import hmac
 import json
+import secrets
+import threading
 import time
+import uuid
+from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
+    from . import SandboxConfig
     from .app import SandboxApp, SandboxResponse
 
 READ_ROLES = "Read API Roles"
 ROLES = ("api", "v1", "api-roles")
 PRIVILEGES = ("api", "v1", "api-role-privileges")
+INTEGRATIONS = ("api", "v1", "api-integrations")
+USER_TOKEN = ("api", "v1", "auth", "token")
+INVALIDATE = ("api", "v1", "auth", "invalidate-token")
 SIMPLE = {("api", "v1", "auth"), ("api", "v2", "jamf-pro-information"), ("api", "v1", "cloud-information"),
           ("api", "v1", "health-check")}
 ROLE_NAMES = {"1": "jamfctl sandbox", "2": "Auditor (read only)"}
 ROLE_FIELDS = {"id": "string", "displayName": "string"}
+INTEGRATION_FIELDS = {"id": "number", "displayName": "string"}
 DEFAULT_SEARCH_LIMIT = 15
+# The sandbox's fake admin account, documented (README, `jamfctl setup --help`): no real credential.
+SANDBOX_ADMIN = "sandbox-admin"
+SANDBOX_ADMIN_PASSWORD = "sandbox-password"
+DEFAULT_TOKEN_LIFETIME = 1800  # seconds, an integration's access tokens when its request names none
+
+
+@dataclass
+class Identity:
+    """One SandboxApp's API roles, integrations, client secrets and user tokens (what `setup` creates)."""
+
+    admin: tuple[str, str] = (SANDBOX_ADMIN, SANDBOX_ADMIN_PASSWORD)
+    roles: dict[str, dict] = field(default_factory=dict)  # created roles, id -> {"displayName", "privileges"}
+    integrations: dict[int, dict] = field(default_factory=dict)  # id -> ApiIntegrationResponse
+    client_secrets: dict[str, str] = field(default_factory=dict)  # clientId -> its one valid secret
+    token_clients: dict[str, int] = field(default_factory=dict)  # access token -> the integration it was issued to
+    user_tokens: set[str] = field(default_factory=set)
+    forgotten: frozenset[str] = frozenset()
+    new_secret: Callable[[], str] = field(default=lambda: secrets.token_urlsafe(32))  # tests choose the values
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def state(app: SandboxApp) -> Identity:
+    found = app.__dict__.get("_identity")
+    if found is None:
+        with app._lock:
+            found = app.__dict__.setdefault("_identity", Identity())
+    return found
+
+
+def set_admin(app: SandboxApp, username: str, password: str) -> None:
+    state(app).admin = (username, password)
+
+
+def forget_privileges(app: SandboxApp, names) -> None:
+    state(app).forgotten = frozenset(names)
 
 
 def answer(app: SandboxApp, method: str, segments: tuple[str, ...], query, headers, body) -> SandboxResponse | None:
     if segments[:3] == ROLES and len(segments) <= 4:
-        return _guarded(app, method, "POST" if len(segments) == 3 else "PUT") or (
-            _roles(app, query) if len(segments) == 3 else _role(app, segments[3]))
+        if len(segments) == 3:
+            return _allowed(app, method, "GET", "POST") or (
+                _roles(app, query) if method == "GET" else _create_role(app, body))
+        return _allowed(app, method, "GET", "PUT") or (
+            _role(app, segments[3]) if method == "GET" else _update_role(app, segments[3], body))
+    if segments[:3] == INTEGRATIONS and len(segments) <= 5:
+        return _integrations(app, method, segments[3:], query, body)
+    if segments == INVALIDATE:
+        return _allowed(app, method, "POST") or _invalidate(app, headers)
     if segments == PRIVILEGES:
-        return _guarded(app, method) or _privileges(all_privileges())
+        return _guarded(app, method) or _privileges(known_privileges(app))
     if segments == (*PRIVILEGES, "search"):
         return _guarded(app, method) or _search(app, query)
     if segments in SIMPLE:
@@ -67,11 +135,18 @@ def all_privileges() -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
+def known_privileges(app: SandboxApp) -> list[str]:
+    forgotten = state(app).forgotten if "_identity" in app.__dict__ else frozenset()
+    return [name for name in all_privileges() if name not in forgotten]
+
+
 def role_privileges(app: SandboxApp, role_id: str) -> list[str]:
-    denied = app.config.denied_privileges
+    denied = _server_config(app).denied_privileges
     if role_id == "1":
         return [name for name in all_privileges() if name not in denied]
-    return [name for name in all_privileges() if name.startswith("Read ") and name not in denied]
+    if role_id == "2":
+        return [name for name in all_privileges() if name.startswith("Read ") and name not in denied]
+    return list(state(app).roles[role_id]["privileges"])
 
 
 def skew_clock(app: SandboxApp, seconds: float) -> None:
@@ -86,22 +161,143 @@ def skew_clock(app: SandboxApp, seconds: float) -> None:
     app.handle = skewed
 
 
-def _guarded(app: SandboxApp, method: str, jamf_writes: str | None = None) -> SandboxResponse | None:
+# --- tokens: an admin's user token, and the credentials of integrations -----------------------------------
+def user_token(app: SandboxApp, method: str, headers) -> SandboxResponse:
+    """POST /api/v1/auth/token with HTTP Basic: a user token for the admin (answered before any bearer check)."""
+    from .app import _json, api_error
+
+    if method != "POST":
+        return api_error(405, "METHOD_NOT_ALLOWED", f"Method {method} is not allowed", headers={"Allow": "POST"})
+    scheme, _, encoded = headers.get("authorization", "").partition(" ")
+    try:
+        username, _, password = base64.b64decode(encoded, validate=True).decode("utf-8").partition(":")
+    except ValueError:
+        username = password = ""
+    expected_user, expected_password = state(app).admin
+    user_ok = hmac.compare_digest(username.encode(), expected_user.encode())
+    password_ok = hmac.compare_digest(password.encode(), expected_password.encode())
+    if scheme.lower() != "basic" or not (user_ok and password_ok):
+        return api_error(401, "INVALID_CREDENTIALS", "Unauthorized")
+    lifetime = app.config.token_ttl
+    token = _issue(app, lifetime)
+    with state(app).lock:
+        state(app).user_tokens.add(token)
+    expires = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() + lifetime))
+    return _json(200, {"token": token, "expires": expires})
+
+
+def client_token(app: SandboxApp, client_id: str, client_secret: str, requested: str) -> SandboxResponse | None:
+    """The OAuth token answer for an integration's client credentials; None when they are not one's (app.py then
+    says invalid_client)."""
+    from .app import _json, _oauth_error
+
+    ident = state(app) if "_identity" in app.__dict__ else None
+    known = ident.client_secrets.get(client_id) if ident is not None else None
+    if known is None or not hmac.compare_digest(client_secret.encode(), known.encode()):
+        return None
+    integration = next(i for i in ident.integrations.values() if i["clientId"] == client_id)
+    if not integration["enabled"]:
+        return None
+    roles = [f"api-role:{role_id}" for role_id in _role_ids(app, integration["authorizationScopes"])]
+    wanted = list(dict.fromkeys(r for r in requested.split(" ") if r))
+    if any(role not in roles for role in wanted):
+        return _oauth_error(400, "invalid_scope", "OAuth 2.0 Parameter: scope")
+    lifetime = integration["accessTokenLifetimeSeconds"]
+    token = _issue(app, lifetime)
+    with ident.lock:
+        ident.token_clients[token] = integration["id"]
+    payload = {"access_token": token, "scope": " ".join(wanted or roles), "token_type": "Bearer",
+               "expires_in": lifetime}
+    return _json(200, payload, {"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+
+def scoped_config(app: SandboxApp, headers) -> SandboxConfig | None:
+    """For a request made with an integration's token: the server's config with every privilege its roles lack
+    denied. None for any other token (the built-in client and user tokens see the server's own config)."""
+    if "_identity" not in app.__dict__:
+        return None
+    ident = state(app)
+    token = headers.get("authorization", "").partition(" ")[2].strip()
+    integration = ident.integrations.get(ident.token_clients.get(token, 0))
+    if integration is None:
+        return None
+    role_ids = _role_ids(app, integration["authorizationScopes"])
+    granted = {name for role_id in role_ids for name in role_privileges(app, role_id)}
+    server = _server_config(app)
+    denied = server.denied_privileges | {name for name in all_privileges() if name not in granted}
+    return dataclasses.replace(server, denied_privileges=frozenset(denied))
+
+
+def _issue(app: SandboxApp, lifetime: float) -> str:
+    token = app.new_token()
+    with app._lock:
+        app._tokens[token] = time.monotonic() + lifetime
+    return token
+
+
+def _invalidate(app: SandboxApp, headers) -> SandboxResponse:
+    from .app import SandboxResponse
+
+    token = headers.get("authorization", "").partition(" ")[2].strip()
+    with app._lock:
+        app._tokens.pop(token, None)
+    ident = state(app)
+    with ident.lock:
+        ident.user_tokens.discard(token)
+        ident.token_clients.pop(token, None)
+    return SandboxResponse(204)
+
+
+def _server_config(app: SandboxApp) -> SandboxConfig:
+    return getattr(app, "_config", None) or app.config
+
+
+# --- API roles -------------------------------------------------------------------------------------------
+def _allowed(app: SandboxApp, method: str, *methods: str) -> SandboxResponse | None:
+    """A 405 naming what the path serves, or a 403 when the caller lacks the operation's privilege."""
     from .app import api_error
 
-    refused = app._only_get(method, jamf_also=jamf_writes)
-    if refused is not None:
-        return refused
-    if READ_ROLES in app.config.denied_privileges:
-        return api_error(403, "INVALID_PRIVILEGE", f"Forbidden: the API role lacks {READ_ROLES}")
+    if method not in methods:
+        return api_error(405, "METHOD_NOT_ALLOWED", f"Method {method} is not allowed",
+                         headers={"Allow": ", ".join(methods)})
     return None
 
 
+def _denied(app: SandboxApp, privilege: str) -> SandboxResponse | None:
+    from .app import api_error
+
+    if privilege in app.config.denied_privileges:
+        return api_error(403, "INVALID_PRIVILEGE", f"Forbidden: the API role lacks {privilege}")
+    return None
+
+
+def _guarded(app: SandboxApp, method: str, jamf_writes: str | None = None) -> SandboxResponse | None:
+    refused = app._only_get(method, jamf_also=jamf_writes)
+    return refused if refused is not None else _denied(app, READ_ROLES)
+
+
 def _role_record(app: SandboxApp, role_id: str) -> dict:
-    return {"id": role_id, "displayName": ROLE_NAMES[role_id], "privileges": role_privileges(app, role_id)}
+    name = ROLE_NAMES.get(role_id) or state(app).roles[role_id]["displayName"]
+    return {"id": role_id, "displayName": name, "privileges": role_privileges(app, role_id)}
+
+
+def _role_ids(app: SandboxApp, names) -> list[str]:
+    by_name = {record["displayName"]: role_id for role_id, record in state(app).roles.items()}
+    by_name.update({name: role_id for role_id, name in ROLE_NAMES.items()})
+    return [by_name[name] for name in names if name in by_name]
+
+
+def _all_roles(app: SandboxApp) -> list[str]:
+    created = list(state(app).roles) if "_identity" in app.__dict__ else []
+    return [*ROLE_NAMES, *created]
 
 
 def _roles(app: SandboxApp, query) -> SandboxResponse:
+    denied = _denied(app, READ_ROLES)
+    return denied or _listing(app, query, [_role_record(app, role_id) for role_id in _all_roles(app)], ROLE_FIELDS)
+
+
+def _listing(app: SandboxApp, query, rows: list[dict], fields: dict[str, str]) -> SandboxResponse:
     from jamfctl.rsql import parse_sort
 
     from .app import SandboxResponse, _json, api_error
@@ -113,9 +309,8 @@ def _roles(app: SandboxApp, query) -> SandboxResponse:
     page, page_size = paging
     sort_text = ",".join(v for v in app._params(query, "sort") if v.strip()) or "id:asc"
     filter_text = (app._params(query, "filter") or [""])[0].strip()
-    rows = [_role_record(app, role_id) for role_id in ROLE_NAMES]
     try:
-        rows = search(rows, filter_text, parse_sort(sort_text), ROLE_FIELDS, list(ROLE_FIELDS))
+        rows = search(rows, filter_text, parse_sort(sort_text), fields, list(fields))
     except QueryRejected as exc:
         return api_error(400, exc.code, exc.description, exc.field)
     except ValueError as exc:
@@ -126,11 +321,141 @@ def _roles(app: SandboxApp, query) -> SandboxResponse:
 def _role(app: SandboxApp, raw_id: str) -> SandboxResponse:
     from .app import _json, api_error
 
-    if raw_id not in ROLE_NAMES:
+    denied = _denied(app, READ_ROLES)
+    if denied is not None:
+        return denied
+    if raw_id not in _all_roles(app):
         return api_error(404, "INVALID_ID", f"API role with id {raw_id} not found", "id", object_id=raw_id)
     return _json(200, _role_record(app, raw_id))
 
 
+def _role_request(app: SandboxApp, body: bytes, role_id: str | None) -> dict | SandboxResponse:
+    """ApiRoleRequest, checked as Jamf does: a displayName no other role has, and privileges the server knows."""
+    from .app import api_error
+
+    data = _json_body(body)
+    name, privileges = (data.get("displayName"), data.get("privileges")) if isinstance(data, dict) else (None, None)
+    if not isinstance(name, str) or not name.strip():
+        return api_error(400, "INVALID_FIELD", "displayName is required", "displayName")
+    if not isinstance(privileges, list) or not all(isinstance(p, str) for p in privileges):
+        return api_error(400, "INVALID_FIELD", "privileges must be an array of privilege names", "privileges")
+    known = set(known_privileges(app))
+    unknown = [p for p in privileges if p not in known]
+    if unknown:
+        return api_error(400, "INVALID_FIELD", f"Privilege does not exist: {unknown[0]}", "privileges")
+    if any(_role_record(app, other)["displayName"] == name for other in _all_roles(app) if other != role_id):
+        return api_error(400, "DUPLICATE_FIELD", f"displayName must be unique: {name}", "displayName")
+    return {"displayName": name, "privileges": list(dict.fromkeys(privileges))}
+
+
+def _create_role(app: SandboxApp, body: bytes) -> SandboxResponse:
+    from .app import SandboxResponse, _json
+
+    request = _denied(app, "Create API Roles") or _role_request(app, body, None)
+    if isinstance(request, SandboxResponse):
+        return request
+    ident = state(app)
+    with ident.lock:
+        role_id = str(max((int(i) for i in _all_roles(app)), default=0) + 1)
+        ident.roles[role_id] = request
+    return _json(200, _role_record(app, role_id))  # Jamf answers 200 here, not 201
+
+
+def _update_role(app: SandboxApp, role_id: str, body: bytes) -> SandboxResponse:
+    from .app import SandboxResponse, _json, api_error
+
+    denied = _denied(app, "Update API Roles")
+    if denied is not None:
+        return denied
+    if role_id not in _all_roles(app):
+        return api_error(404, "INVALID_ID", f"API role with id {role_id} not found", "id", object_id=role_id)
+    if role_id in ROLE_NAMES:
+        return api_error(400, "INVALID_FIELD", "The sandbox's built-in API roles cannot be changed", "id",
+                         object_id=role_id)
+    request = _role_request(app, body, role_id)
+    if isinstance(request, SandboxResponse):
+        return request
+    with state(app).lock:
+        state(app).roles[role_id] = request
+    return _json(200, _role_record(app, role_id))
+
+
+# --- API integrations ------------------------------------------------------------------------------------
+def _integrations(app: SandboxApp, method: str, rest: tuple[str, ...], query, body: bytes) -> SandboxResponse:
+    from .app import _json, api_error
+
+    if not rest:
+        refused = _allowed(app, method, "GET", "POST")
+        if refused is not None:
+            return refused
+        if method == "GET":
+            rows = list(state(app).integrations.values())
+            return _denied(app, "Read API Integrations") or _listing(app, query, rows, INTEGRATION_FIELDS)
+        return _denied(app, "Create API Integrations") or _save_integration(app, None, body)
+    number = app.parse_int(rest[0])
+    integration = state(app).integrations.get(number) if number is not None else None
+    if len(rest) == 2 and rest[1] != "client-credentials":
+        return api_error(404, "NOT_FOUND", "No resource at this path")
+    methods = ("POST",) if len(rest) == 2 else ("GET", "PUT")
+    refused = _allowed(app, method, *methods)
+    if refused is not None:
+        return refused
+    denied = _denied(app, {"GET": "Read", "PUT": "Update"}.get(method, "Create") + " API Integrations")
+    if denied is not None:
+        return denied
+    if integration is None:
+        return api_error(404, "INVALID_ID", f"API integration with id {rest[0]} not found", "id", object_id=rest[0])
+    if len(rest) == 2:
+        secret = state(app).new_secret()
+        with state(app).lock:
+            state(app).client_secrets[integration["clientId"]] = secret  # the previous secret stops working
+        return _json(200, {"clientId": integration["clientId"], "clientSecret": secret})
+    return _json(200, integration) if method == "GET" else _save_integration(app, integration["id"], body)
+
+
+def _save_integration(app: SandboxApp, integration_id: int | None, body: bytes) -> SandboxResponse:
+    """POST (201, a new id and clientId) or PUT (200) of an ApiIntegrationRequest, checked as Jamf does."""
+    from .app import _json, api_error
+
+    data = _json_body(body)
+    if not isinstance(data, dict):
+        return api_error(400, "INVALID_FIELD", "A JSON object is required", "body")
+    name, scopes = data.get("displayName"), data.get("authorizationScopes")
+    enabled, lifetime = data.get("enabled", True), data.get("accessTokenLifetimeSeconds", DEFAULT_TOKEN_LIFETIME)
+    if not isinstance(name, str) or not name.strip():
+        return api_error(400, "INVALID_FIELD", "displayName is required", "displayName")
+    if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
+        return api_error(400, "INVALID_FIELD", "authorizationScopes must be an array of API role names",
+                         "authorizationScopes")
+    known = {_role_record(app, role_id)["displayName"] for role_id in _all_roles(app)}
+    unknown = [s for s in scopes if s not in known]
+    if unknown:
+        return api_error(400, "INVALID_FIELD", f"API role does not exist: {unknown[0]}", "authorizationScopes")
+    if not isinstance(enabled, bool) or type(lifetime) is not int or not 1 <= lifetime <= 2**31 - 1:
+        return api_error(400, "INVALID_FIELD", "enabled must be a boolean and accessTokenLifetimeSeconds a "
+                         "positive whole number", "accessTokenLifetimeSeconds")
+    ident = state(app)
+    with ident.lock:
+        if any(i["displayName"] == name and i["id"] != integration_id for i in ident.integrations.values()):
+            return api_error(400, "DUPLICATE_FIELD", f"displayName must be unique: {name}", "displayName")
+        created = integration_id is None
+        if integration_id is None:
+            integration_id = max(ident.integrations, default=0) + 1
+        client_id = ident.integrations[integration_id]["clientId"] if not created else str(uuid.uuid4())
+        record = {"id": integration_id, "authorizationScopes": list(scopes), "displayName": name, "enabled": enabled,
+                  "accessTokenLifetimeSeconds": lifetime, "appType": "CLIENT_CREDENTIALS", "clientId": client_id}
+        ident.integrations[integration_id] = record
+    return _json(201 if created else 200, record)
+
+
+def _json_body(body: bytes):
+    try:
+        return json.loads(body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+# --- privileges and the rest -----------------------------------------------------------------------------
 def _privileges(names) -> SandboxResponse:
     from .app import _json
 
@@ -148,7 +473,7 @@ def _search(app: SandboxApp, query) -> SandboxResponse:
     if limit is None or limit < 1:
         return api_error(400, "INVALID_PARAMETER", f"Invalid value for limit: {limits[0]!r}", "limit")
     needle = wanted[0].strip().lower()
-    return _privileges([name for name in all_privileges() if needle in name.lower()][:limit])
+    return _privileges([name for name in known_privileges(app) if needle in name.lower()][:limit])
 
 
 def _simple(app: SandboxApp, segments: tuple[str, ...]) -> SandboxResponse:
@@ -158,7 +483,8 @@ def _simple(app: SandboxApp, segments: tuple[str, ...]) -> SandboxResponse:
     if name == "health-check":
         return SandboxResponse(204)
     if name == "auth":
-        privileges = role_privileges(app, "1")
+        # What the caller may do: the built-in client's role 1, or the roles of the integration it is
+        privileges = [p for p in all_privileges() if p not in app.config.denied_privileges]
         account = {"id": "1", "username": app.config.client_id, "realName": "jamfctl sandbox API client",
                    "email": "", "multiSiteAdmin": False, "accessLevel": "FullAccess", "privilegeSet": "CUSTOM",
                    "privilegesBySite": {"-1": privileges}, "groupIds": [], "currentSiteId": "-1"}
