@@ -38,7 +38,7 @@ VERSION = "GET /api/v1/jamf-pro-version"
 
 
 def _declared() -> dict[str, Declared]:
-    from jamfctl.cli import diagnostics, health
+    from jamfctl.cli import diagnostics, health, report
 
     backup_kinds = _backup_kinds()
     return {
@@ -52,6 +52,7 @@ def _declared() -> dict[str, Declared]:
         "server info": Declared(diagnostics.SERVER_INFO_ENDPOINTS, where="server"),
         "doctor": Declared(diagnostics.DOCTOR_ENDPOINTS, where="server"),
         "computer health": Declared(health.ENDPOINTS, health.PRIVILEGES, where="server"),
+        "report security": Declared(report.ENDPOINTS, report.PRIVILEGES, where="server"),
         "script pull": Declared(reads=("script",), where="server"),
         "script diff": Declared(reads=("script",), where="server"),
         "config-profile pull": Declared(reads=("config-profile",), where="server"),
