@@ -83,25 +83,9 @@ def login(
     keychain = app_ctx.get_keychain()
     keychain.require()  # fail before sending anything: there would be nowhere safe to keep the secret
     previous = config.snapshot()  # an unreadable or corrupt config also fails before sending anything
-    cfg = config.load()
     creds = Credentials(url, client_id, secret, "login", name)
     version, token = verify(app_ctx, creds)
-
-    # Nothing half-stored: the config first (the likelier failure: a read-only or missing folder), then the
-    # secret; if the keychain refuses the secret, the config goes back to what it was.
-    cfg.profiles[name] = config.Profile(name=name, url=url, client_id=client_id, read_only=read_only)
-    if default or not cfg.default_profile or cfg.default_profile not in cfg.profiles:
-        cfg.default_profile = name
-    path = config.save(cfg)
-    try:
-        keychain.set_secret(name, secret)
-    except BaseException:
-        try:
-            config.restore(previous)
-        except Exception as exc:  # the keychain error is the one to report
-            log.debug("could not put the config back after the keychain failed: %s", exc)
-        raise
-    _cache_token(keychain, creds, token)
+    path, cfg = save_profile(app_ctx, creds, previous, token, default=default, read_only=read_only)
     out = app_ctx.stdout
     out.write(f"Logged in to {url} (Jamf Pro {version}) as API client {client_id}.\n")
     out.write(f"Profile '{name}' saved in {path}; the secret is in the OS keychain ({keychain.backend_name()}).\n")
@@ -109,6 +93,34 @@ def login(
         out.write(f"'{name}' is the default profile.\n")
     if read_only:
         out.write(f"'{name}' is read-only: commands that write refuse on it.\n")
+
+
+def save_profile(app_ctx: AppContext, creds: Credentials, previous, token: Token | None, *, default: bool,
+                 read_only: bool):
+    """Keep verified credentials as profile `creds.profile`: URL and client id in the config, the secret in the
+    keychain, the verified token in its cache. `previous` is config.snapshot() taken before anything was sent.
+    Returns (the config file's path, the saved config). Used by `login` and `setup`."""
+    from jamfctl import config
+
+    # Nothing half-stored: the config first (the likelier failure: a read-only or missing folder), then the
+    # secret; if the keychain refuses the secret, the config goes back to what it was.
+    keychain = app_ctx.get_keychain()
+    name = creds.profile
+    cfg = config.load()
+    cfg.profiles[name] = config.Profile(name=name, url=creds.url, client_id=creds.client_id, read_only=read_only)
+    if default or not cfg.default_profile or cfg.default_profile not in cfg.profiles:
+        cfg.default_profile = name
+    path = config.save(cfg)
+    try:
+        keychain.set_secret(name, creds.secret)
+    except BaseException:
+        try:
+            config.restore(previous)
+        except Exception as exc:  # the keychain error is the one to report
+            log.debug("could not put the config back after the keychain failed: %s", exc)
+        raise
+    _cache_token(keychain, creds, token)
+    return path, cfg
 
 
 def _login_inputs(app_ctx: AppContext, profile: str | None, url: str | None, client_id: str | None,
