@@ -119,6 +119,8 @@ app.add_typer(auth_cmd.auth_app, name="auth")
 app.command("login")(auth_cmd.login)
 app.command("logout")(auth_cmd.logout)
 app.add_typer(sandbox_cmd.app, name="sandbox")
+from jamfctl.cli import mcp as mcp_cmd  # noqa: E402 - light: the MCP SDK is imported by `mcp serve` only
+app.add_typer(mcp_cmd.app, name="mcp")
 app.command("completion")(completion_cmd.completion)
 from jamfctl.cli import catalogue as catalogue_cmd  # noqa: E402, I001 - light: each imports its work when run
 from jamfctl.cli import diagnostics as diagnostics_cmd  # noqa: E402
