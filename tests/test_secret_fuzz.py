@@ -68,6 +68,7 @@ COMMANDS = {  # commands with -o, with the options that reach the most code (run
     "computer lock-pin": ["computer", "lock-pin", SERIAL],
     "computer laps": ["computer", "laps", SERIAL],
     "computer laps --reveal": ["computer", "laps", SERIAL, "--account", "ladmin", "--reveal", "--yes"],
+    "computer health": ["computer", "health", SERIAL, "--fail-on", "fail"],
     # MDM actions: sent (--yes) where the sandbox's fleet survives them, else shown (--dry-run)
     "computer lock": ["computer", "lock", SERIAL, "--yes"],
     "computer erase": ["computer", "erase", SERIAL, "--dry-run"],
