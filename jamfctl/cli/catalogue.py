@@ -39,6 +39,7 @@ VERSION = "GET /api/v1/jamf-pro-version"
 
 def _declared() -> dict[str, Declared]:
     from jamfctl.cli import diagnostics, health, report
+    from jamfctl.mcp import tools as mcp_tools  # the tools' declarations: no MCP SDK
 
     backup_kinds = _backup_kinds()
     return {
@@ -53,6 +54,7 @@ def _declared() -> dict[str, Declared]:
         "doctor": Declared(diagnostics.DOCTOR_ENDPOINTS, where="server"),
         "computer health": Declared(health.ENDPOINTS, health.PRIVILEGES, where="server"),
         "report security": Declared(report.ENDPOINTS, report.PRIVILEGES, where="server"),
+        "mcp serve": Declared(tuple(mcp_tools.endpoints()), tuple(mcp_tools.privileges()), where="server"),
         "script pull": Declared(reads=("script",), where="server"),
         "script diff": Declared(reads=("script",), where="server"),
         "config-profile pull": Declared(reads=("config-profile",), where="server"),

@@ -14,6 +14,10 @@ from jamfctl.specs import ResourceSpec
 
 
 def run(client, tool, args: dict[str, Any], out: TextIO) -> list[str]:
+    if tool.verb in ("health", "security"):
+        from jamfctl.mcp import insight
+
+        return insight.run(client, tool, args, out)
     spec = tool.specs[1] if args.get("mobile") and len(tool.specs) > 1 else tool.specs[0]
     if tool.verb == "list":
         return _list(client, spec, args, out)

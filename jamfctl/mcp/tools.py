@@ -1,10 +1,11 @@
 """The MCP tools of `jamfctl mcp serve`, generated from the declarations (jamfctl.specs), and how each runs.
 
 For every noun: `<noun>_list` and `<noun>_show` (and `<noun>_members` where the noun has it), with the options
-its ResourceSpec allows. Nothing else: no secret on request (filevault, laps, lock-pin, recovery-lock), no MDM
-action, no write, no `api`, no token. Arguments pass the CLI's own validators (jamfctl.validate, the catalogues'
-filter, sort and field lists) before any request; results are the `-o json` output (jamfctl.output.Renderer,
-which redacts, with no reveal); errors are the CLI's messages with their exit-code kind.
+its ResourceSpec allows; then `computer_health` and `report_security` (jamfctl.mcp.insight). Nothing else: no
+secret on request (filevault, laps, lock-pin, recovery-lock), no MDM action, no write, no `api`, no token.
+Arguments pass the CLI's own validators (jamfctl.validate, the catalogues' filter, sort and field lists) before
+any request; results are the `-o json` output (jamfctl.output.Renderer, which redacts, with no reveal); errors
+are the CLI's messages with their exit-code kind.
 
 No MCP SDK here (jamfctl.mcp.server speaks the protocol), so `jamfctl commands` can read the tools' privileges.
 """
@@ -39,13 +40,15 @@ class Tool:
 
 
 def tools() -> tuple[Tool, ...]:
+    from jamfctl.mcp import insight
+
     out = []
     for noun, kinds in declarations.nouns().items():
         out.append(_list_tool(noun, kinds))
         out.append(_show_tool(noun, kinds))
         if "members" in kinds[0].verbs:
             out.append(_members_tool(noun, kinds))
-    return tuple(out)
+    return (*out, *insight.tools(Tool, _limit_property("records")))
 
 
 def by_name() -> dict[str, Tool]:
@@ -90,6 +93,11 @@ def _kind_property(kinds: tuple[ResourceSpec, ...]) -> dict | None:
             "description": f"true: {kinds[1].plural} instead of {kinds[0].plural}."}
 
 
+def _limit_property(what: str) -> dict:
+    return {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT,
+            "description": f"At most this many {what} (default {DEFAULT_LIMIT}, at most {MAX_LIMIT})."}
+
+
 def _schema(properties: dict[str, dict | None]) -> dict:
     return {"type": "object", "properties": {k: v for k, v in properties.items() if v is not None},
             "additionalProperties": False}
@@ -107,8 +115,7 @@ def _list_tool(noun: str, kinds: tuple[ResourceSpec, ...]) -> Tool:
         if filters else None,
         "name": _string("Name pattern; * matches anything, e.g. 'ENG-*'.", 255),
         "sort": _string(f"FIELD:asc or FIELD:desc (fields: {', '.join(sorts[:8])}, ...).", 200) if sorts else None,
-        "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT,
-                  "description": f"At most this many records (default {DEFAULT_LIMIT}, at most {MAX_LIMIT})."},
+        "limit": _limit_property("records"),
         "sections": _sections_property(spec, show=False),
         "fields": _fields_property(spec, show=False),
         "mobile": _kind_property(kinds),
@@ -143,8 +150,7 @@ def _members_tool(noun: str, kinds: tuple[ResourceSpec, ...]) -> Tool:
     properties = {
         "id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1, "description": "The group's Jamf id."},
         "name": _string("The group's exact name.", 255),
-        "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT,
-                  "description": f"At most this many members (default {DEFAULT_LIMIT}, at most {MAX_LIMIT})."},
+        "limit": _limit_property("members"),
         "fields": _strings(f"Fields to keep in each member record (e.g. {sample})."),
         "mobile": _kind_property(kinds),
     }
@@ -161,10 +167,14 @@ def lookup_argument(spec: ResourceSpec) -> str:
 # --- what `jamfctl commands` says about `mcp serve` -----------------------------------------------------------
 def privileges() -> list[str]:
     """Every privilege some tool may need (a role lacking one still serves the others)."""
+    from jamfctl.mcp import insight
     from jamfctl.resources import collection
 
     out: list[str] = []
     for tool in tools():
+        if tool.verb in insight.PRIVILEGES:
+            out += [name for name in insight.PRIVILEGES[tool.verb] if name not in out]
+            continue
         for spec in tool.specs:
             key = "list_privileges" if tool.verb == "list" else "show_privileges"
             names = list(spec.classic_privileges) if spec.api == "classic" else collection.catalogue(spec.name)[key]
@@ -175,8 +185,13 @@ def privileges() -> list[str]:
 
 
 def endpoints() -> list[str]:
+    from jamfctl.mcp import insight
+
     out: list[str] = []
     for tool in tools():
+        if tool.verb in insight.ENDPOINTS:
+            out += [endpoint for endpoint in insight.ENDPOINTS[tool.verb] if endpoint not in out]
+            continue
         for spec in tool.specs:
             paths = [spec.list_path]
             if tool.verb == "show":
