@@ -292,6 +292,14 @@ WRITES: tuple[Write, ...] = (
     Write(command="policy disable", endpoints=("PUT /JSSResource/policies/id/{id}",), privileges=("Update Policies",)),
     Write(command="multi", endpoints=("those of COMMAND, on each instance (needs --yes N, N instances)",),
           privileges=("those of COMMAND",)),
+    # setup (jamfctl/cli/setup.py): the admin's privileges (a user token), never the API client's own
+    Write(command="setup", endpoints=("POST /api/v1/auth/token", "GET /api/v1/api-role-privileges",
+                                      "POST /api/v1/api-roles", "PUT /api/v1/api-roles/{id}",
+                                      "POST /api/v1/api-integrations", "PUT /api/v1/api-integrations/{id}",
+                                      "POST /api/v1/api-integrations/{id}/client-credentials",
+                                      "POST /api/v1/auth/invalidate-token"),
+          privileges=("Read API Roles", "Create API Roles", "Update API Roles", "Read API Integrations",
+                      "Create API Integrations", "Update API Integrations")),
 )
 
 

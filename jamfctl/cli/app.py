@@ -134,6 +134,8 @@ from jamfctl.cli import multi as multi_cmd  # noqa: E402 - light: the instances'
 multi_cmd.register(app)
 from jamfctl.cli import api as api_cmd  # noqa: E402 - light: the schema index is loaded by the command body
 app.command("api")(api_cmd.api)
+from jamfctl.cli import setup as setup_cmd  # noqa: E402 - light: levels, catalogue and client are imported when it runs
+app.command("setup")(setup_cmd.setup)
 from jamfctl.cli import report as report_cmd  # noqa: E402 - light: the report imports its work when run
 app.add_typer(report_cmd.app, name="report")
 
