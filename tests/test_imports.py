@@ -29,7 +29,7 @@ PROBE = """
 import atexit, json, os, sys
 def dump():
     with open(os.environ["JAMFCTL_IMPORTS_OUT"], "w") as fh:
-        json.dump(sorted(sys.modules), fh)
+        json.dump(sorted(k for k, v in sys.modules.items() if v is not None), fh)
 atexit.register(dump)
 sys.argv = ["jamfctl", *json.loads(os.environ["JAMFCTL_IMPORTS_ARGV"])]
 from jamfctl.entry import main
@@ -47,7 +47,8 @@ BARE_PROBE = PROBE.replace("from jamfctl.entry import main\nmain()",
 IN_TURN_PROBE = """
 import json, os, sys
 from jamfctl.entry import main
-first = before = set(sys.modules)
+loaded = lambda: {k for k, v in sys.modules.items() if v is not None}  # None: an import blocked
+first = before = loaded()
 steps = []
 for argv in json.loads(os.environ["JAMFCTL_IMPORTS_ARGV"]):
     code = None
@@ -55,7 +56,7 @@ for argv in json.loads(os.environ["JAMFCTL_IMPORTS_ARGV"]):
         main(argv)
     except SystemExit as exc:
         code = exc.code
-    now = set(sys.modules)
+    now = loaded()
     steps.append({"argv": argv, "code": code, "added": sorted(now - before)})
     before = now
 with open(os.environ["JAMFCTL_IMPORTS_OUT"], "w") as fh:

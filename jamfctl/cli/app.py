@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 from typing import Annotated, Optional
 
 import typer
@@ -14,6 +15,11 @@ from jamfctl.cli import sandbox as sandbox_cmd
 from jamfctl.cli import completion as completion_cmd
 from jamfctl.context import AppContext
 from typer.core import TyperGroup
+
+# httpx imports its own command line (httpx._main: click, rich.progress, pygments; ~30 ms) whenever click and
+# rich are installed, as they are beside Typer; jamfctl never runs it. A None entry makes that import fail,
+# which httpx handles (its `httpx.main` then says how to install the CLI).
+sys.modules.setdefault("httpx._main", None)
 
 
 class JamfctlGroup(TyperGroup):
@@ -59,6 +65,9 @@ class JamfctlGroup(TyperGroup):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.commands = {**_nouns(), **self.commands}  # the nouns first, as `--help` lists them
+        from jamfctl.cli import typer_compat
+
+        typer_compat.plain_string_coercion(self)  # no pydantic for the str options (see there)
 
     def _prints_data(self, ctx, args: list[str]) -> bool:
         """Whether the command named by `args` prints data (has -o): its errors then follow its output format,
@@ -100,7 +109,10 @@ class LazyNoun(TyperGroup):
         if self._built is None:
             from jamfctl.cli.resource import build_noun
 
+            from jamfctl.cli import typer_compat
+
             self._built = typer.main.get_group(build_noun(self.name, self._specs))
+            typer_compat.plain_string_coercion(self._built)
             self.commands = self._built.commands  # Typer's "Did you mean" reads these
         return self._built
 
@@ -190,10 +202,10 @@ def _naming_the_variable(ctx: typer.Context, param: str, variable: str):
 
 
 def _typer_colour(color: bool) -> None:
-    """Typer's own help and usage-error output follow --no-color too (rich honours NO_COLOR by itself)."""
-    import sys
-
-    if not color:
+    """Typer's own help and usage-error output follow --no-color too. NO_COLOR and TERM=dumb need nothing:
+    rich honours both by itself, so a data command does not import Typer's rich help (~100 ms) to be told."""
+    told_by_environment = bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM") == "dumb"
+    if not color and (not told_by_environment or "typer.rich_utils" in sys.modules):
         import typer.rich_utils
 
         typer.rich_utils.COLOR_SYSTEM = None  # Typer's documented switch; set per run, so reset it below

@@ -5,6 +5,8 @@ installed Typer, so raising the pin shows at once what moved. Nothing else in ja
 """
 from __future__ import annotations
 
+import functools
+
 
 def click_exception_type() -> type[Exception]:
     """The base of Click's user-facing errors (usage errors, bad parameters), as Typer vendors Click."""
@@ -41,3 +43,73 @@ def click():
     import typer._click as vendored
 
     return vendored
+
+
+
+def plain_string_coercion(command) -> None:
+    """Coerce the parameters of this command and its sub-commands (their --help too) without pydantic where
+    Typer's own coercion would only convert a string to a string.
+
+    Typer 0.29 builds a pydantic TypeAdapter for every parameter it processes, given or not (only a bool flag
+    already holding a bool is skipped; --help holds None), so every command pays for importing pydantic
+    (~65 ms) and building adapters. Click has already parsed the values: for a `str` or `list[str]` what
+    Typer's adapter adds is `str(value)`, and a missing value (None) is never converted at all. Those are done
+    here; any other value (an int, a path, a bool from an environment variable) gets Typer's own coercion,
+    built when it is first needed. Parsing stays Click's: this replaces a conversion, not the parser."""
+    todo = [command]
+    while todo:
+        current = todo.pop()
+        todo.extend(getattr(current, "commands", {}).values())
+        for param in current.params:
+            _choose_coercion(param)
+        if "get_help_option" not in vars(current):  # built per context by Click, so wrapped rather than walked
+            current.get_help_option = functools.partial(_help_option, current.get_help_option)
+
+
+def _help_option(original, ctx):
+    option = original(ctx)
+    if option is not None:
+        _choose_coercion(option)
+    return option
+
+
+def _choose_coercion(param) -> None:
+    descriptor = getattr(param, "type_descriptor", None)
+    if descriptor is None or getattr(param, "_runtime_param", True) is not None:
+        return  # not a Typer parameter, or its coercion is already chosen
+    info = descriptor.parameter_info
+    plain = (descriptor.annotation is str or descriptor.annotation == list[str]) and info.parser is None \
+        and not (descriptor.is_path or descriptor.is_choice or descriptor.is_file)
+    kinds = _coercions()
+    param._runtime_param = (kinds.plain if plain else kinds.typers)(parameter_info=info,
+                                                                     annotation=descriptor.annotation)
+
+
+def _text(value) -> str:
+    """Typer's `_parse_cli_str`: bytes decoded as the command line was (Click gives str on Python 3)."""
+    if isinstance(value, bytes):
+        import sys
+
+        return value.decode(sys.getfilesystemencoding(), "replace")
+    return str(value)
+
+
+@functools.cache
+def _coercions():
+    """RuntimeParam subclasses (RuntimeParam.coerce returns None or () for a missing value before either runs)."""
+    from types import SimpleNamespace
+
+    from typer._coercion import RuntimeParam, build_runtime_param
+
+    class PlainString(RuntimeParam):
+        def _coerce_value(self, value, param, ctx):
+            if self.annotation is str:
+                return _text(value)
+            return [_text(item) for item in (value if isinstance(value, (list, tuple)) else [value])]
+
+    class TypersWhenNeeded(RuntimeParam):
+        def _coerce_value(self, value, param, ctx):
+            param._runtime_param = built = build_runtime_param(param.type_descriptor)
+            return built._coerce_value(value, param=param, ctx=ctx)
+
+    return SimpleNamespace(plain=PlainString, typers=TypersWhenNeeded)
