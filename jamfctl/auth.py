@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import os
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -106,9 +107,7 @@ class Keychain:
     @property
     def backend(self):
         if self._backend is None:
-            import keyring
-
-            self._backend = self._call("looking for a keychain backend", keyring.get_keyring)
+            self._backend = self._call("looking for a keychain backend", keyring_backend)
         return self._backend
 
     def backend_name(self) -> str:
@@ -188,6 +187,43 @@ class Keychain:
 
     def delete_token(self, key: str) -> bool:
         return self.delete(TOKEN_SERVICE, key)
+
+
+# The built-in keyring backends that can work on each platform; the others need a service it does not run
+# (Secret Service or KWallet need D-Bus, macOS's needs Security.framework).
+PLATFORM_BACKENDS = {"darwin": ("keyring.backends.macOS",), "win32": ("keyring.backends.Windows",)}
+UNIX_BACKENDS = ("keyring.backends.SecretService", "keyring.backends.libsecret", "keyring.backends.kwallet")
+
+
+def keyring_backend():
+    """The backend `keyring.get_keyring()` would choose, without its discovery's entry-point scan and the
+    import of every platform's backend (~100 ms, the macOS one even on Linux), where the result is the same.
+
+    In keyring's own order (keyring.core): a backend already set (set_keyring), PYTHON_KEYRING_BACKEND,
+    keyringrc.cfg, else the viable backend of highest priority. Only that last step is shortened, to this
+    platform's built-in backends: one viable is the one keyring picks, none means keyring's fail.Keyring, and
+    several (keyring would chain them) are left to keyring. A keyring plugin that is installed but not named
+    in PYTHON_KEYRING_BACKEND or keyringrc.cfg is not looked for."""
+    import importlib
+
+    import keyring.core
+    from keyring import backend, util
+    from keyring.backends import fail
+
+    if getattr(keyring.core, "_keyring_backend", None) is not None:  # set_keyring(): an embedding program, tests
+        return keyring.core.get_keyring()
+    chosen = keyring.core.load_env() or keyring.core.load_config()
+    if chosen is None:
+        modules = PLATFORM_BACKENDS.get(sys.platform, UNIX_BACKENDS)
+        for module in modules:
+            importlib.import_module(module)  # keyring's own modules import without their optional dependencies
+        classes = [c for c in backend.KeyringBackend.get_viable_backends() if c.__module__ in modules]
+        viable = [ring for ring in util.suppress_exceptions(classes, exceptions=TypeError) if ring.priority > 0]
+        if len(viable) > 1:
+            return keyring.core.get_keyring()
+        chosen = viable[0] if viable else fail.Keyring()
+    keyring.core.set_keyring(chosen)  # keyring.get_keyring() now agrees, for any other caller in this process
+    return chosen
 
 
 # --- tokens ---------------------------------------------------------------------------------------
