@@ -5,9 +5,11 @@ Network code never prints; it raises jamfctl.errors types and logs (redacted) to
 from __future__ import annotations
 
 import email.utils
+import functools
 import json
 import logging
 import math
+import os
 import random
 import re
 import time
@@ -78,19 +80,43 @@ class RetryPolicy:
 
 
 def ssl_context(ca_bundle: str | None):
-    """The system trust store (corporate TLS inspection works), plus an optional extra CA bundle."""
+    """The system trust store (corporate TLS inspection works), plus an optional extra CA bundle.
+
+    Built once per process for each bundle (file) and shared by every client: loading a trust store is
+    the costly part of a TLS context, and doctor, multi and paging build several clients."""
+    key = None
+    if ca_bundle:
+        try:
+            stat = os.stat(ca_bundle)
+            key = (ca_bundle, stat.st_mtime_ns, stat.st_size)  # a rewritten bundle is read again
+        except OSError:
+            key = (ca_bundle, None, None)  # loading it fails below, with the message; failures are not cached
+    return _ssl_context(key)
+
+
+@functools.lru_cache(maxsize=8)
+def _ssl_context(key: tuple | None):
     import ssl
 
     import truststore
 
     ctx = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    if ca_bundle:
+    if key:
         try:
-            ctx.load_verify_locations(cafile=ca_bundle)
+            ctx.load_verify_locations(cafile=key[0])
         except (OSError, ssl.SSLError) as exc:
-            raise UsageError(f"cannot use the CA bundle {ca_bundle!r} (--ca-bundle or JAMFCTL_CA_BUNDLE): "
+            raise UsageError(f"cannot use the CA bundle {key[0]!r} (--ca-bundle or JAMFCTL_CA_BUNDLE): "
                              f"{type(exc).__name__}") from None
     return ctx
+
+
+@functools.cache
+def no_tls_context():
+    """For a plain-http (loopback) client: httpx would otherwise load certifi's bundle into a context it never
+    uses (~15 ms). This one trusts nothing, so an https URL reaching such a client could not connect."""
+    import ssl
+
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verification required, no CA loaded
 
 
 # A token goes into a header line: printable ASCII only (httpx cannot send other characters, and CR/LF
@@ -200,9 +226,9 @@ class JamfClient:
         # Tokens come from this client's own token request: the same transport, timeouts and retries.
         self.tokens = TokenProvider(credentials, self.request_token, keychain) if credentials else None
         self._auth = BearerAuth(self.tokens) if self.tokens else None
-        verify: Any = True
-        if transport is None and self.base_url.startswith("https://"):
-            verify = ssl_context(ca_bundle)
+        verify: Any = True  # an injected transport has its own (httpx builds no context then)
+        if transport is None:
+            verify = ssl_context(ca_bundle) if self.base_url.startswith("https://") else no_tls_context()
         self._http = httpx.Client(
             base_url=self.base_url,
             timeout=httpx.Timeout(timeout),  # connect, read, write and pool alike
