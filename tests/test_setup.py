@@ -1,0 +1,236 @@
+"""`jamfctl setup`: a least-privilege API role and client from an admin's login, against the sandbox.
+
+In-process through the harness (the real CLI, the sandbox app recording every request), and once as real
+subprocesses against `jamfctl sandbox serve` over HTTP with the password on stdin.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import select
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from jamfctl import levels
+from jamfctl.sandbox import SandboxConfig, identity
+from jamfctl.sandbox.transport import SandboxTransport
+from support.harness import Harness, RecordingSandbox
+
+URL = "https://jamf.setup.invalid"
+ADMIN, PASSWORD = identity.SANDBOX_ADMIN, identity.SANDBOX_ADMIN_PASSWORD
+SETUP = ("setup", "--url", URL, "--username", ADMIN, "--password-stdin")
+CREATING = ("/api/v1/api-roles", "/api/v1/api-integrations")
+
+
+@pytest.fixture
+def cli(monkeypatch) -> Harness:
+    return Harness(monkeypatch)
+
+
+@pytest.fixture
+def app(cli) -> RecordingSandbox:
+    sandbox = RecordingSandbox(SandboxConfig(computers=20))
+    cli.use_transport(lambda: SandboxTransport(sandbox))
+    return sandbox
+
+
+def writes(app: RecordingSandbox) -> list[tuple[str, str]]:
+    """The requests that create or change a role or client (what a rerun and --dry-run must not send)."""
+    return [(m, p) for m, p, _, _ in app.seen if m in ("POST", "PUT") and p.startswith(CREATING)]
+
+
+def read_commands_privileges(cli: Harness) -> set[str]:
+    """The union of the privileges `jamfctl commands` gives every command that neither writes nor reveals."""
+    run = cli.run("commands", "-o", "json")
+    assert run.exit_code == 0, run.stderr
+    rows = json.loads(run.stdout)
+    return {p for row in rows if row["writes"] is False and not row["reveals"] for p in row["privileges"] or ()}
+
+
+def test_read_only_creates_a_role_of_exactly_the_read_commands_privileges(cli, app, keychain):
+    run = cli.run(*SETUP, "--yes", stdin=PASSWORD)
+    assert run.exit_code == 0, run.stderr
+    ident = identity.state(app)
+    [role] = ident.roles.values()
+    assert role["displayName"] == "jamfctl-read-only"
+    expected = read_commands_privileges(cli)
+    assert set(role["privileges"]) == expected and "Read Computers" in expected and "Read Scripts" in expected
+    [client] = ident.integrations.values()
+    assert client["displayName"] == "jamfctl-default" and client["authorizationScopes"] == ["jamfctl-read-only"]
+    assert keychain.entries[("jamfctl", "default")] == ident.client_secrets[client["clientId"]]
+    for name in expected:  # the level is shown before anything is created
+        assert f"    {name}\n" in run.stderr
+    assert ident.user_tokens == set()  # invalidated at the end
+    assert ("POST", "/api/v1/auth/invalidate-token") in {(m, p) for m, p, _, _ in app.seen}
+    assert PASSWORD not in run.text and ident.client_secrets[client["clientId"]] not in run.text
+
+
+def test_the_levels_nest_and_keep_secrets_and_destruction_for_full(cli):
+    rows = json.loads(cli.run("commands", "-o", "json").stdout)
+    read_only, standard, full = (set(levels.privileges(level, rows)) for level in levels.LEVELS)
+    assert read_only < standard < full
+    assert {"Update Policies", "Create Scripts", "View MDM command information in Jamf Pro API"} <= standard
+    destructive = {"Send Computer Remote Wipe Command", "Send Computer Unmanage Command", "View Local Admin Password",
+                   "Send Computer Remote Lock Command", "View Disk Encryption Recovery Key"}
+    assert not destructive & standard and destructive <= full
+    assert not {p for p in full if p.startswith(("Create API", "Update API"))}  # setup's are the admin's own
+
+
+def test_a_second_run_creates_nothing(cli, app, keychain):
+    assert cli.run(*SETUP, "--yes", stdin=PASSWORD).exit_code == 0
+    secret = keychain.entries[("jamfctl", "default")]
+    assert len(writes(app)) == 3  # role, client, client credentials
+    app.seen.clear()
+    again = cli.run(*SETUP, "--yes", stdin=PASSWORD)
+    assert again.exit_code == 0, again.stderr
+    assert writes(app) == [] and "Nothing created" in again.stdout
+    assert keychain.entries[("jamfctl", "default")] == secret  # not rotated
+    assert len(identity.state(app).roles) == 1 and len(identity.state(app).integrations) == 1
+
+
+def test_a_lost_secret_is_replaced_and_the_old_one_stops_working(cli, app, keychain):
+    assert cli.run(*SETUP, "--yes", stdin=PASSWORD).exit_code == 0
+    old = keychain.entries.pop(("jamfctl", "default"))  # another machine: the profile holds no secret
+    app.seen.clear()
+    assert cli.run(*SETUP, "--yes", stdin=PASSWORD).exit_code == 0
+    assert writes(app) == [("POST", "/api/v1/api-integrations/1/client-credentials")]
+    client_id = next(iter(identity.state(app).integrations.values()))["clientId"]
+    env = {"JAMF_URL": URL, "JAMF_CLIENT_ID": client_id, "JAMF_CLIENT_SECRET": old}
+    assert cli.run("auth", "status", "--check", env=env).exit_code == 3  # a new token with it: refused
+    env["JAMF_CLIENT_SECRET"] = keychain.entries[("jamfctl", "default")]
+    assert cli.run("auth", "status", "--check", env=env).exit_code == 0
+
+
+def test_the_stored_profile_reads_and_is_refused_what_its_level_lacks(cli, app):
+    assert cli.run(*SETUP, "--yes", stdin=PASSWORD).exit_code == 0
+    listed = cli.run("computer", "list", "--limit", "2", "-o", "json")
+    assert listed.exit_code == 0, listed.stderr
+    assert len(json.loads(listed.stdout)) == 2
+    serial = json.loads(listed.stdout)[0]["hardware"]["serialNumber"]
+    restart = cli.run("computer", "restart", serial, "--yes", "-o", "json")
+    assert restart.exit_code == 5 and "View MDM command information" in restart.stdout  # the sandbox follows the role
+    assert cli.run("computer", "filevault", serial, "--reveal", "--yes").exit_code == 5
+
+
+def test_dry_run_reads_but_creates_and_stores_nothing(cli, app, keychain):
+    run = cli.run(*SETUP, "--dry-run", stdin=PASSWORD)
+    assert run.exit_code == 0, run.stderr
+    assert writes(app) == []
+    sent = [line for line in run.stdout.splitlines() if line.startswith("would send: ")]
+    assert [line.split()[2:4] for line in sent] == [
+        ["POST", "/api/v1/api-roles"], ["POST", "/api/v1/api-integrations"],
+        ["POST", "/api/v1/api-integrations/{id}/client-credentials"]]
+    assert not keychain.entries and identity.state(app).roles == {} and identity.state(app).user_tokens == set()
+
+
+def test_without_a_terminal_or_yes_nothing_is_sent(cli, app):
+    run = cli.run(*SETUP, stdin=PASSWORD)
+    assert run.exit_code == 2 and "--yes" in run.stderr
+    assert app.seen == []
+
+
+@pytest.mark.parametrize("args", [("--level", "admin"), ("--token-lifetime", "5"), ("--role-name", 'a"b'),
+                                  ("--url", "http://jamf.example.com"), ("--username", "a:b")])
+def test_bad_input_exits_2_and_sends_nothing(cli, app, args):
+    run = cli.run(*SETUP, "--yes", *args, stdin=PASSWORD)
+    assert run.exit_code == 2, run.stderr
+    assert app.seen == []
+
+
+def test_a_wrong_password_exits_3_and_never_shows_it(cli, app, keychain):
+    wrong = "not-the-admin-password-7731"
+    run = cli.run("--debug", *SETUP, "--yes", stdin=wrong)
+    assert run.exit_code == 3 and "refused the username or password" in run.stderr
+    assert wrong not in run.text and not keychain.entries and writes(app) == []
+
+
+def test_a_read_only_profile_refuses_setup(cli, app, keychain):
+    login = cli.run("login", "-p", "audit", "--url", URL, "--client-id", "jamfctl-sandbox", "--client-secret-stdin",
+                    "--read-only", stdin="sandbox-secret")
+    assert login.exit_code == 0, login.stderr
+    app.seen.clear()
+    run = cli.run(*SETUP, "-p", "audit", "--yes", stdin=PASSWORD)
+    assert run.exit_code == 2 and "read-only" in run.stderr
+    assert app.seen == []
+
+
+def test_a_privilege_the_server_does_not_know_stops_before_anything_is_created(cli, app):
+    identity.forget_privileges(app, {"Read Sites"})
+    run = cli.run(*SETUP, "--yes", stdin=PASSWORD)
+    assert run.exit_code == 1
+    assert "'Read Sites'" in run.stderr and "site list" in run.stderr
+    assert writes(app) == [] and identity.state(app).user_tokens == set()  # the user token was invalidated anyway
+
+
+def test_a_role_of_that_name_with_other_privileges_is_updated_to_the_level(cli, app):
+    assert cli.run(*SETUP, "--role-name", "jamfctl", "--yes", stdin=PASSWORD).exit_code == 0
+    app.seen.clear()
+    run = cli.run(*SETUP, "--role-name", "jamfctl", "--level", "standard", "--yes", stdin=PASSWORD)
+    assert run.exit_code == 0, run.stderr
+    assert writes(app) == [("PUT", "/api/v1/api-roles/3")]
+    assert "update (id 3): add " in run.stderr
+    rows = json.loads(cli.run("commands", "-o", "json").stdout)
+    assert identity.state(app).roles["3"]["privileges"] == levels.privileges("standard", rows)
+
+
+def test_an_admin_without_create_api_roles_gets_the_privilege_named(monkeypatch):
+    cli = Harness(monkeypatch)
+    app = RecordingSandbox(SandboxConfig(computers=5, denied_privileges=frozenset({"Create API Roles"})))
+    cli.use_transport(lambda: SandboxTransport(app))
+    run = cli.run(*SETUP, "--yes", stdin=PASSWORD)
+    assert run.exit_code == 5 and "Create API Roles" in run.stderr
+    assert identity.state(app).user_tokens == set()
+
+
+# --- over real HTTP -----------------------------------------------------------------------------------------
+JAMFCTL = Path(sys.executable).parent / "jamfctl"
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+def test_setup_against_sandbox_serve_with_the_password_on_stdin(tmp_path):
+    """The acceptance: `setup --level read-only` over HTTP creates the role, a second run creates nothing."""
+    home = tmp_path / "home"  # the autouse fixture made it
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JAMF_", "JAMFCTL_", "PYTHON_KEYRING"))}
+    env |= {"HOME": str(home), "JAMFCTL_CONFIG_DIR": str(home / "cfg"), "PYTHONPATH": str(REPO / "tests"),
+            "PYTHON_KEYRING_BACKEND": "support.keyrings.FileKeyring", "JAMFCTL_TEST_KEYRING": str(tmp_path / "kr.json")}
+    log = tmp_path / "access.log"
+    with open(log, "w") as err:
+        server = subprocess.Popen([str(JAMFCTL), "sandbox", "serve", "--port", "0", "--computers", "10"],
+                                  stdout=subprocess.PIPE, stderr=err, text=True, env=env)
+    try:
+        assert select.select([server.stdout], [], [], 20)[0], "sandbox serve printed no URL"
+        url = server.stdout.readline().strip()
+
+        def jamfctl(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
+            return subprocess.run([str(JAMFCTL), *args], input=stdin, capture_output=True, text=True, env=env,
+                                  timeout=60)
+
+        args = ("setup", "--url", url, "--username", ADMIN, "--password-stdin", "--level", "read-only", "--yes")
+        first = jamfctl("--debug", *args, stdin=PASSWORD)
+        assert first.returncode == 0, first.stderr
+        assert PASSWORD not in first.stdout + first.stderr
+        keyring = json.loads((tmp_path / "kr.json").read_text())
+        secret = keyring["jamfctl\0default"]
+        assert secret not in first.stdout + first.stderr
+        second = jamfctl(*args, stdin=PASSWORD)
+        assert second.returncode == 0 and "Nothing created" in second.stdout, second.stderr
+        listed = jamfctl("computer", "list", "--limit", "1", "-o", "json")
+        assert listed.returncode == 0 and len(json.loads(listed.stdout)) == 1, listed.stderr
+        creating = re.findall(r'"(POST|PUT) (/api/v1/api-(?:roles|integrations)\S*) HTTP', log.read_text())
+        assert [m for m, _ in creating] == ["POST", "POST", "POST"], creating  # all from the first run
+        assert jamfctl("api", "/v1/api-roles/3").returncode == 5  # the new read-only client may not read roles
+        token = httpx.post(f"{url}/api/v1/auth/token", auth=(ADMIN, PASSWORD), timeout=10).json()["token"]
+        role = httpx.get(f"{url}/api/v1/api-roles/3", headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
+        rows = json.loads(jamfctl("commands", "-o", "json").stdout)
+        read = {p for row in rows if row["writes"] is False and not row["reveals"] for p in row["privileges"] or ()}
+        assert role["displayName"] == "jamfctl-read-only" and set(role["privileges"]) == read
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        server.stdout.close()
