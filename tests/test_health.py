@@ -468,3 +468,12 @@ def test_over_http_against_sandbox_serve(tmp_path):
         server.terminate()
         server.wait(timeout=10)
         server.stdout.close()
+
+
+def test_the_readme_shows_the_default_thresholds():
+    import tomllib
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```toml\n(\[health\]\n.*?)```", readme, re.S).group(1)
+    assert Thresholds.from_config(tomllib.loads(block)["health"]) == T
+    assert set(tomllib.loads(block)["health"]) == {f for f in Thresholds.__dataclass_fields__}
