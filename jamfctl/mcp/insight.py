@@ -45,7 +45,7 @@ def tools(make_tool, limit_property: dict) -> list:
         make_tool("report_security", "security", computer,
                   "The fleet's security posture from Jamf Pro (read-only; reads every computer in scope): summary "
                   "counts, per-check verdict counts, the macOS spread and the flagged computers (worst first) with "
-                  "why, as one JSON object.", security),
+                  "why, as one JSON object.", security, "report security"),
     ]
 
 

@@ -32,11 +32,12 @@ class Tool:
     specs: tuple[ResourceSpec, ...]  # the noun's kinds, the default first (group: computer, mobile)
     description: str
     input_schema: dict
+    cli_command: str = ""  # the CLI command it mirrors, when not `NOUN VERB`
 
     @property
     def command(self) -> str:
         """The CLI command this tool mirrors: `computer list`."""
-        return f"{self.specs[0].noun} {self.verb}"
+        return self.cli_command or f"{self.specs[0].noun} {self.verb}"
 
 
 def tools() -> tuple[Tool, ...]:

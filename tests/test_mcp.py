@@ -1,0 +1,301 @@
+"""`jamfctl mcp serve`, driven by the official MCP SDK's own client.
+
+Over stdio: one `jamfctl -p sandbox mcp serve` subprocess for the module, reached through the SDK's
+`stdio_client` + `ClientSession` (held open in a blocking portal's event loop, so each test is a plain function).
+In-process: the SDK's in-memory `Client` against `jamfctl.mcp.server.build(...)` for what a subprocess cannot set
+up (an API role lacking a privilege, a token and secret of the test's choosing), and the command body through the
+harness (a piped session on stdin, a refused secret, the SDK missing). Plus: no other command imports the SDK.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from pathlib import Path
+
+import anyio
+import anyio.from_thread
+import pytest
+from mcp import ClientSession, StdioServerParameters
+from mcp.client import Client
+from mcp.client.stdio import stdio_client
+
+from jamfctl import specs
+from jamfctl.mcp import server as mcp_server
+from jamfctl.mcp import tools as mcp_tools
+from jamfctl.sandbox import SANDBOX_CLIENT_SECRET, SandboxConfig
+from jamfctl.sandbox.app import SandboxApp
+from jamfctl.sandbox.transport import SandboxTransport
+from support.harness import Harness, RecordingSandbox
+
+JAMFCTL = Path(sys.executable).parent / "jamfctl"
+WIFI_PASSWORD = "sandbox-fake-wifi-password"  # the sandbox's Wi-Fi profile payload (jamfctl/sandbox/classic_data.py)
+NOT_TOOLS = ("filevault", "laps", "lock_pin", "recovery_lock", "lock", "erase", "restart", "shutdown", "blank_push",
+             "renew_mdm", "remove_mdm", "clear_passcode", "lost_mode", "update_inventory", "push", "pull", "enable",
+             "disable", "diff", "backup", "api", "token", "login", "logout", "multi")
+FORBIDDEN_ARGUMENTS = {"profile", "url", "reveal", "yes", "dry_run", "server", "client_id", "client_secret"}
+
+
+# --- one server process for the module, one SDK client session ------------------------------------------------
+class Session:
+    """The SDK's ClientSession, called from plain (synchronous) tests through the portal's event loop."""
+
+    def __init__(self, portal, session: ClientSession, errlog: Path) -> None:
+        self.portal, self.session, self.errlog = portal, session, errlog
+        self.texts: list[str] = []  # every tool output, for the leak checks at the end
+
+    def call(self, name: str, arguments: dict | None = None):
+        result = self.portal.call(self.session.call_tool, name, arguments or {})
+        self.texts += [c.text for c in result.content]
+        return result
+
+    def tools(self):
+        return self.portal.call(self.session.list_tools).tools
+
+
+@contextlib.asynccontextmanager
+async def _connected(params: StdioServerParameters, errlog):
+    async with stdio_client(params, errlog=errlog) as (read, write):
+        async with ClientSession(read, write) as session:
+            await session.initialize()
+            yield session
+
+
+@pytest.fixture(scope="module")
+def mcp(tmp_path_factory):
+    home = tmp_path_factory.mktemp("mcp-home")
+    errlog = home / "server-stderr.txt"
+    env = {"HOME": str(home), "JAMFCTL_CONFIG_DIR": str(home / "cfg"), "XDG_CONFIG_HOME": str(home / ".config")}
+    params = StdioServerParameters(command=str(JAMFCTL), args=["-p", "sandbox", "mcp", "serve"], env=env)
+    with open(errlog, "w") as err, anyio.from_thread.start_blocking_portal() as portal:
+        with portal.wrap_async_context_manager(_connected(params, err)) as session:
+            yield Session(portal, session, errlog)
+
+
+def result_json(result):
+    assert not result.is_error, result.content[0].text
+    return json.loads(result.content[0].text)
+
+
+def error_json(result) -> dict:
+    assert result.is_error
+    error = json.loads(result.content[0].text)
+    assert set(error) == {"error", "message", "exit_code"} and "Traceback" not in error["message"]
+    return error
+
+
+# --- over stdio, a real subprocess ----------------------------------------------------------------------------
+@pytest.mark.slow
+def test_the_tools_are_every_nouns_reads_and_nothing_that_writes_or_reveals(mcp):
+    listed = {tool.name: tool for tool in mcp.tools()}
+    expected = {f"{noun.replace('-', '_')}_{verb}" for noun, kinds in specs.nouns().items()
+                for verb in kinds[0].verbs if verb in ("list", "show", "members")}
+    assert set(listed) == expected | {"computer_health", "report_security"}
+    for name, tool in listed.items():
+        assert not any(name.endswith(f"_{word}") or name == word for word in NOT_TOOLS), name
+        assert tool.annotations.read_only_hint is True and tool.annotations.destructive_hint is False
+        schema = tool.input_schema
+        assert schema["additionalProperties"] is False and not FORBIDDEN_ARGUMENTS & set(schema["properties"]), name
+        limit = schema["properties"].get("limit") or schema["properties"].get("flagged_limit")
+        if name.endswith(("_list", "_members")) or name == "report_security":
+            assert limit["maximum"] == mcp_tools.MAX_LIMIT and limit["default"] == mcp_tools.DEFAULT_LIMIT, name
+    assert "filter" in listed["computer_list"].input_schema["properties"]
+    assert "filter" not in listed["policy_list"].input_schema["properties"]  # Classic: the endpoint cannot
+    assert "serial" in listed["computer_show"].input_schema["properties"]
+
+
+@pytest.mark.slow
+def test_computer_list_is_bounded_and_selects_fields(mcp):
+    default = mcp.call("computer_list")
+    assert len(result_json(default)) == mcp_tools.DEFAULT_LIMIT
+    assert "of 500 computers" in default.content[1].text  # says there are more, and how to get them
+    two = result_json(mcp.call("computer_list", {"limit": 2, "fields": ["id", "hardware.serialNumber"]}))
+    assert [set(r) for r in two] == [{"id", "hardware"}] * 2 and all(r["hardware"]["serialNumber"] for r in two)
+    named = result_json(mcp.call("computer_list", {"filter": 'general.name=="IT-MBP-*"', "limit": 5}))
+    assert named and all(r["general"]["name"].startswith("IT-MBP-") for r in named)
+
+
+@pytest.mark.slow
+def test_computer_show_by_serial_and_a_classic_policy(mcp):
+    first = result_json(mcp.call("computer_list", {"limit": 1, "fields": ["id", "hardware.serialNumber"]}))[0]
+    shown = result_json(mcp.call("computer_show", {"serial": first["hardware"]["serialNumber"].lower()}))
+    assert shown["id"] == first["id"] and "security" in shown  # show's default sections, as the CLI's
+    policy = result_json(mcp.call("policy_show", {"id": 1}))
+    assert policy["id"] == 1 and policy["general"]["name"]
+    by_name = result_json(mcp.call("policy_show", {"name": policy["general"]["name"]}))
+    assert by_name["id"] == 1
+
+
+@pytest.mark.slow
+def test_bad_arguments_are_tool_errors_with_the_clis_message_and_nothing_breaks(mcp):
+    cases = {
+        ("computer_show", "bad serial!"): "invalid serial number",
+        ("computer_list", "profile"): "has no argument 'profile'",
+        ("computer_list", "limit"): "expected 1 to 500",
+        ("computer_list", "filter"): "invalid filter",
+        ("computer_list", "fields"): "unknown field 'nope'",
+        ("policy_list", "filter"): "has no argument 'filter'",
+        ("computer_show", "two keys"): "give exactly one of serial, id, name",
+        ("no_such_tool", ""): "no tool named",
+    }
+    arguments = {
+        ("computer_show", "bad serial!"): {"serial": "bad serial!"},
+        ("computer_list", "profile"): {"profile": "prod"},
+        ("computer_list", "limit"): {"limit": 100_000},
+        ("computer_list", "filter"): {"filter": "general.name==(x"},
+        ("computer_list", "fields"): {"fields": ["nope"]},
+        ("policy_list", "filter"): {"filter": "name==x"},
+        ("computer_show", "two keys"): {"serial": "C02XK1JMJG5H", "id": 3},
+        ("no_such_tool", ""): {},
+    }
+    for (tool, _), said in cases.items():
+        error = error_json(mcp.call(tool, arguments[(tool, _)]))
+        assert error["exit_code"] == 2 and said in error["message"], (tool, error)
+    missing = error_json(mcp.call("computer_show", {"serial": "C02NOTHERE01"}))
+    assert missing["exit_code"] == 4 and missing["error"] == "not_found"
+    assert result_json(mcp.call("category_list", {"limit": 1}))  # the server is still there
+
+
+@pytest.mark.slow
+def test_secrets_come_back_redacted_and_no_credential_reaches_the_client_or_stderr(mcp):
+    profiles = result_json(mcp.call("config_profile_list", {"name": "Wi-Fi*"}))
+    wifi = result_json(mcp.call("config_profile_show", {"id": profiles[0]["id"]}))
+    text = json.dumps(wifi)
+    assert '"Password": "<redacted>"' in text and WIFI_PASSWORD not in text
+    health = result_json(mcp.call("computer_health", {"id": 3}))
+    assert health[-1]["check"] == "overall" and {row["check"] for row in health} >= {"filevault", "sip"}
+    report = result_json(mcp.call("report_security", {"flagged_limit": 3}))
+    assert report["summary"]["computers"] == 500 and len(report["flagged"]) == 3
+    stderr = mcp.errlog.read_text()
+    everything = "\n".join([*mcp.texts, stderr])
+    for secret in (SANDBOX_CLIENT_SECRET, WIFI_PASSWORD, "Bearer ", "access_token", "Traceback"):
+        assert secret not in everything, secret
+    assert "MCP server on stdio" in stderr and "(sandbox)" in stderr  # stderr carries the notes, stdout the protocol
+
+
+# --- in-process: the SDK's in-memory client ---------------------------------------------------------------------
+TOKEN, SECRET = "tok-mcp-0123456789abcdef", "secret-mcp-9876543210"
+
+
+class ChosenToken(SandboxApp):
+    def new_token(self) -> str:
+        return TOKEN
+
+
+def in_memory_calls(app: SandboxApp, calls: list[tuple[str, dict]]) -> list:
+    """The calls' results from the SDK's in-memory Client against the server `mcp serve` builds."""
+    from jamfctl.context import AppContext
+
+    context = AppContext(profile="sandbox", transport_factory=lambda: SandboxTransport(app))
+
+    async def main():
+        async with Client(mcp_server.build(context.client())) as client:
+            return [await client.call_tool(name, args) for name, args in calls]
+
+    try:
+        return anyio.run(main)
+    finally:
+        context.close()
+
+
+def test_a_403_is_a_tool_error_naming_the_privilege_to_grant():
+    app = SandboxApp(SandboxConfig(computers=20, denied_privileges=frozenset({"Read Computers"})))
+    denied, allowed = in_memory_calls(app, [("computer_list", {"limit": 1}), ("category_list", {"limit": 1})])
+    error = error_json(denied)
+    assert error == {**error, "error": "forbidden", "exit_code": 5} and "Read Computers" in error["message"]
+    assert result_json(allowed)  # a role lacking one privilege still serves the other tools
+
+
+def test_a_chosen_token_and_secret_never_appear_in_any_tool_output(monkeypatch):
+    import jamfctl.sandbox as sandbox_pkg
+
+    app = ChosenToken(SandboxConfig(computers=20, client_secret=SECRET))
+    monkeypatch.setattr(sandbox_pkg, "SANDBOX_CLIENT_SECRET", SECRET)
+    calls = [(tool.name, {}) for tool in mcp_tools.tools() if tool.verb == "list"]
+    calls += [("computer_show", {"id": 1}), ("config_profile_show", {"id": 1}), ("group_members", {"id": 1}),
+              ("computer_health", {"id": 2}), ("report_security", {}), ("computer_show", {"id": 99999})]
+    results = in_memory_calls(app, calls)
+    texts = [c.text for r in results for c in r.content]
+    assert sum(r.is_error for r in results) == 1  # only the missing computer
+    assert all(TOKEN not in t and SECRET not in t for t in texts)
+
+
+def test_a_result_larger_than_the_bound_is_refused_not_truncated(monkeypatch):
+    monkeypatch.setattr(mcp_tools, "MAX_RESULT_CHARS", 5000)
+    big, small = in_memory_calls(SandboxApp(SandboxConfig(computers=20)),
+                                 [("computer_list", {"limit": 20}), ("computer_list", {"limit": 1, "fields": ["id"]})])
+    assert "larger than 5000 characters" in error_json(big)["message"]
+    assert result_json(small) == [{"id": "1"}]
+
+
+# --- in-process: the command itself ---------------------------------------------------------------------------------
+def jsonrpc(*requests: tuple[str, dict]) -> str:
+    """A client's side of a whole session, piped: initialize, then each request in turn."""
+    init = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "test", "version": "1"}}
+    lines = [{"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": init},
+             {"jsonrpc": "2.0", "method": "notifications/initialized"}]
+    lines += [{"jsonrpc": "2.0", "id": i, "method": m, "params": p} for i, (m, p) in enumerate(requests, 1)]
+    return "".join(json.dumps(line) + "\n" for line in lines)
+
+
+@pytest.fixture
+def cli(monkeypatch):
+    return Harness(monkeypatch)
+
+
+def test_a_piped_session_gets_every_answer_before_the_server_exits(cli):
+    stdin = jsonrpc(("tools/list", {}), ("tools/call", {"name": "computer_list", "arguments": {"limit": 2}}),
+                    ("tools/call", {"name": "computer_show", "arguments": {"serial": "nope"}}))
+    run = cli.run("-p", "sandbox", "mcp", "serve", stdin=stdin)
+    assert run.exit_code == 0, run.stderr
+    answers = {m["id"]: m for m in map(json.loads, run.stdout.splitlines())}
+    assert sorted(answers) == [0, 1, 2, 3]  # the SDK alone would cancel the calls still running at end of input
+    assert len(answers[1]["result"]["tools"]) == len(mcp_tools.tools())
+    assert len(json.loads(answers[2]["result"]["content"][0]["text"])) == 2
+    assert answers[3]["result"]["isError"] is True
+    assert "MCP server on stdio" in run.stderr and "Traceback" not in run.text
+
+
+def test_credentials_are_checked_once_at_start_and_a_refused_secret_exits_3(cli):
+    app = RecordingSandbox(SandboxConfig(computers=20))
+    cli.use_transport(lambda: SandboxTransport(app))
+    env = {"JAMF_URL": "https://jamf.example.com", "JAMF_CLIENT_ID": "jamfctl-sandbox",
+           "JAMF_CLIENT_SECRET": "not-the-secret-123"}
+    refused = cli.run("mcp", "serve", stdin=jsonrpc(("tools/list", {})), env=env)
+    assert refused.exit_code == 3 and refused.stdout == "" and "refused the API client credentials" in refused.stderr
+    assert [path for _, path, _, _ in app.seen] == ["/api/oauth/token"]
+    assert "not-the-secret-123" not in refused.text
+
+
+def test_without_the_sdk_it_says_how_to_install_it_and_sends_nothing(cli, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "mcp" else real(name, *a))
+    app = RecordingSandbox(SandboxConfig(computers=20))
+    cli.use_transport(lambda: SandboxTransport(app))
+    run = cli.run("-p", "sandbox", "mcp", "serve")
+    assert run.exit_code == 1 and "pip install 'jamfctl[mcp]'" in run.stderr and app.seen == []
+
+
+def test_commands_lists_mcp_serve_as_a_read_with_its_tools_privileges(jamfctl):
+    rows = {row["command"]: row for row in json.loads(jamfctl("commands", "-o", "json").stdout)}
+    row = rows["mcp serve"]
+    assert row["writes"] is False and row["reveals"] is False and row["source"] == "declared"
+    mirrored = [tool.command for tool in mcp_tools.tools()]
+    assert "report security" in mirrored and "computer health" in mirrored
+    union = {p for name in mirrored for p in rows[name]["privileges"]}
+    assert set(row["privileges"]) == union and "GET /api/v4/computers-inventory" in row["endpoints"]
+
+
+@pytest.mark.slow
+def test_no_other_command_imports_the_sdk(tmp_path):
+    from test_imports import IN_TURN_PROBE, imported
+
+    argv = [["--help"], ["--version"], ["computer", "list", "--help"], ["mcp", "--help"], ["mcp", "serve", "--help"],
+            ["-p", "sandbox", "commands", "-o", "json"], ["-p", "sandbox", "computer", "list", "--limit", "1"]]
+    found, _ = imported(tmp_path, argv, probe=IN_TURN_PROBE)
+    sdk = ("mcp", "mcp_types", "starlette", "uvicorn")
+    modules = set(found["first"]) | {m for step in found["steps"] for m in step["added"]}
+    assert [m for m in modules if m.split(".")[0] in sdk] == []
+    assert [step["code"] for step in found["steps"]] == [0, 0, 0, 0, 0, 0, 0]
