@@ -5,9 +5,9 @@ data. Redaction (jamfctl.redact) happens here, for every format.
 """
 from __future__ import annotations
 
-import copy
 import csv
 import difflib
+import functools
 import json
 import re
 from typing import Any, Iterable, TextIO
@@ -17,6 +17,8 @@ from jamfctl.errors import ValidationError
 from jamfctl.specs import Column
 
 FORMATS = ("table", "json", "ndjson", "csv", "yaml")
+# Records joined per write while streaming: one write and one encode call per batch, not per record.
+_BATCH = 256
 MISSING = object()
 # CSI/OSC escape sequences, C0/C1 control characters, and the bidi and line-separator controls that
 # reorder or break a line: a hostile device name must not drive the terminal or disguise itself.
@@ -79,29 +81,38 @@ def _pick(data: Any, parts: list[str]) -> Any:
 
 
 def _merge(into: dict, part: dict) -> None:
+    """Merge a picked path into `into`, copying a container before writing into it: a picked value may be
+    the record's own (picks share leaves and whole subtrees with the record, no deep copies)."""
     for key, value in part.items():
-        if isinstance(value, dict) and isinstance(into.get(key), dict):
-            _merge(into[key], value)
-        elif isinstance(value, list) and isinstance(into.get(key), list) and len(value) == len(into[key]):
-            for a, b in zip(into[key], value):
+        here = into.get(key)
+        if isinstance(value, dict) and isinstance(here, dict):
+            here = into[key] = dict(here)
+            _merge(here, value)
+        elif isinstance(value, list) and isinstance(here, list) and len(value) == len(here):
+            here = into[key] = list(here)
+            for index, (a, b) in enumerate(zip(here, value)):
                 if isinstance(a, dict) and isinstance(b, dict):
-                    _merge(a, b)
+                    here[index] = dict(a)
+                    _merge(here[index], b)
         else:
             into[key] = value
 
 
 def select(record: dict, paths: list[str] | None) -> dict:
-    """Keep only the given dot paths (a path through a list applies to each element)."""
+    """Keep only the given dot paths (a path through a list applies to each element). The result shares
+    values with the record (copy-on-write: neither is changed); callers must not mutate it."""
     if not paths:
         return record
     out: dict = {}
-    for path in paths:
-        parts = path.split(".")
+    for parts in _split_paths(tuple(paths)):
         picked = _pick(record, parts)
-        if picked is MISSING:
-            picked = _null_shape(parts)
-        _merge(out, copy.deepcopy(picked))  # merging later paths must not write into the record
+        _merge(out, _null_shape(parts) if picked is MISSING else picked)
     return out
+
+
+@functools.lru_cache(maxsize=64)
+def _split_paths(paths: tuple[str, ...]) -> tuple[list[str], ...]:
+    return tuple(path.split(".") for path in paths)
 
 
 def get_path(record: Any, path: str) -> Any:
@@ -114,6 +125,25 @@ def get_path(record: Any, path: str) -> Any:
             return None
         record = record.get(part)
     return record
+
+
+def _column_getter(path: str):
+    """A CSV column's value in a record, as `get_path` finds it, with the path split once per stream.
+    (A dot path names nested keys; a key that itself holds a dot is not read across levels.)"""
+    parts = path.split(".")
+
+    def walk(record: Any) -> Any:
+        value = record
+        for part in parts:
+            if type(value) is dict:
+                value = value.get(part)
+            elif value is None:
+                return None
+            else:  # a list (each item's value) or anything else: the general walk
+                return get_path(record, path)
+        return value
+
+    return walk
 
 
 def flatten(record: Any, prefix: str = "") -> dict[str, Any]:
@@ -150,12 +180,17 @@ _NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
 
 
 def _csv_cell(value: Any) -> Any:
-    if isinstance(value, (dict, list)):
-        value = json.dumps(value, ensure_ascii=False)
+    kind = type(value)
+    if kind is str:  # the usual cell first
+        return "'" + value if value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value) else value
     if value is None:
         return ""
-    if isinstance(value, bool):
+    if kind is bool:
         return "true" if value else "false"
+    if kind is int:
+        return value
+    if isinstance(value, (dict, list)):
+        value = json.dumps(value, ensure_ascii=False)
     if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
         return "'" + value  # the quote makes spreadsheets show the text instead of evaluating it
     return value
@@ -234,22 +269,39 @@ class Renderer:
         count = 0
         stream = (self._prepare(r) for r in records)
         if self.fmt == "json":
+            encode = json.JSONEncoder(indent=2 if self.pretty else None, ensure_ascii=self.ascii_json,
+                                      separators=None if self.pretty else (",", ":")).encode
+            batch: list[str] = []
             try:
                 for count, data in enumerate(stream, 1):
-                    text = json.dumps(data, indent=2 if self.pretty else None, ensure_ascii=self.ascii_json,
-                                      separators=None if self.pretty else (",", ":"))
-                    self.out.write(("[\n" if count == 1 else ",\n") + text)
+                    batch.append(encode(data))
+                    if count % _BATCH == 1:  # the first record alone, so it is on stdout as soon as it is ready
+                        self.out.write(("[\n" if count == 1 else ",\n") + ",\n".join(batch))
+                        self.out.flush()
+                        batch.clear()
             finally:
+                if batch:
+                    self.out.write(",\n" + ",\n".join(batch))
                 if count:
                     self.out.write("\n]\n")
                     self.out.flush()
             if not count:
                 self.out.write("[]\n")
         elif self.fmt == "ndjson":
-            for count, data in enumerate(stream, 1):
-                self.out.write(json.dumps(data, ensure_ascii=self.ascii_json, separators=(",", ":")) + "\n")
-                if count % 500 == 0:
-                    self.out.flush()
+            encode = json.JSONEncoder(ensure_ascii=self.ascii_json, separators=(",", ":")).encode
+            batch = []
+            try:
+                for count, data in enumerate(stream, 1):
+                    batch.append(encode(data))
+                    if count % _BATCH == 1:
+                        batch.append("")  # the newline after the last line
+                        self.out.write("\n".join(batch))
+                        self.out.flush()
+                        batch.clear()
+            finally:
+                if batch:  # records written before a failure are still written
+                    batch.append("")
+                    self.out.write("\n".join(batch))
         elif self.fmt == "yaml":
             for count, data in enumerate(stream, 1):
                 self.out.write(_yaml([data]))
@@ -274,19 +326,24 @@ class Renderer:
         quoted = csv.writer(self.out, lineterminator="\n", quoting=csv.QUOTE_ALL)
 
         def write_row(row: list) -> None:
-            (quoted if any(isinstance(c, str) and "\r" in c for c in row) else minimal).writerow(row)
+            # One C-level search of the row's text for a lone "\r" (cells are strings or numbers).
+            (quoted if "\r" in "\n".join(map(str, row)) else minimal).writerow(row)
 
         header = list(self.csv_columns or [])
         count = 0
+        getters: list = []
         for count, data in enumerate(stream, 1):
-            flat = flatten(data)
             if count == 1:
+                flat = flatten(data)
                 if not header:
                     header = list(flat)
                 elif whole_record:
                     header += [k for k, v in flat.items() if v is not None and not _covered(k, header)]
                 write_row(header)
-            write_row([_csv_cell(flat[h] if h in flat else get_path(data, h)) for h in header])
+                # Each column's path split once; a row is then one walk per column (no flattening per record).
+                getters = [_column_getter(h) for h in header]
+            row = [_csv_cell(get(data)) for get in getters]
+            write_row(row)
         if count == 0 and header:
             write_row(header)
         return count
