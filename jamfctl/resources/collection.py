@@ -159,66 +159,6 @@ def _sections_are_objects(spec: ResourceSpec, record: dict) -> bool:
     return not sections or all(isinstance(record.get(k), (dict, type(None))) for k in record if section_of(spec, k))
 
 
-_ABSENT = object()
-
-
-@lru_cache(maxsize=None)
-def exact_fit(model: type) -> Callable[[Any], bool]:
-    """A check of whether a record already is what a pydantic model (extra="allow", no aliases, validators
-    or serializers) would make of it: every declared field absent, null where allowed, or of its exact JSON
-    type (str, bool, int; a nested model's fields likewise). Validating and dumping such a record returns
-    the same data (the model lists its declared fields first; the record keeps the server's order), so a
-    listing validates a model only for records that need coercing or refusing: the caller falls back to
-    the model whenever this answers False. A model using anything else always answers False."""
-    decorators = model.__pydantic_decorators__
-    if model.model_config.get("extra") != "allow" or any(
-            getattr(decorators, kind) for kind in ("validators", "field_validators", "root_validators",
-                                                   "field_serializers", "model_serializers", "model_validators")):
-        return lambda record: False
-    checks = []
-    for name, info in model.model_fields.items():
-        kinds, nested = _json_kinds(info.annotation)
-        if kinds is None or (info.alias or name) != name or (info.validation_alias or name) != name:
-            return lambda record: False
-        checks.append((name, kinds, nested, info.is_required()))
-
-    def fits(record: Any) -> bool:
-        if type(record) is not dict:
-            return False
-        for name, kinds, nested, required in checks:
-            value = record.get(name, _ABSENT)
-            if value is _ABSENT:
-                if required:
-                    return False
-            elif type(value) is dict and nested is not None:
-                if not nested(value):
-                    return False
-            elif type(value) not in kinds:
-                return False
-        return True
-
-    return fits
-
-
-def _json_kinds(annotation: Any) -> tuple[frozenset | None, Callable | None]:
-    """The exact types a field accepts unchanged (None: a type this check does not handle), and the nested
-    model's check for a model-typed field."""
-    import types
-    import typing
-
-    args = typing.get_args(annotation) if typing.get_origin(annotation) in (typing.Union, types.UnionType) \
-        else (annotation,)
-    kinds, nested = set(), None
-    for arg in args:
-        if arg in (str, bool, int, type(None)):
-            kinds.add(arg)
-        elif isinstance(arg, type) and hasattr(arg, "model_fields") and nested is None:
-            nested = exact_fit(arg)
-        else:
-            return None, None
-    return frozenset(kinds), nested
-
-
 class Records:
     """A listing's records as jamfctl prints them, with the server's totalCount (known after the first page)."""
 
