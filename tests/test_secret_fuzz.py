@@ -148,7 +148,7 @@ GENERIC = generic_invocations()
 ENV_COMMANDS = [*COMMANDS, *GENERIC, *NO_OUTPUT]  # what the environment-credentials property samples
 PROFILE_COMMANDS = [*ENV_COMMANDS, *PROFILE_ONLY]  # and what the login property samples
 # Generated cases each property must run to the end (in its name, too); together >= 1,000.
-CASES = {"commands": 650, "login": 250, "keychain": 120}
+CASES = {"commands": 650, "login": 250, "keychain": 120, "setup": 80}
 # In CI the same cases run every time (no flaky surprises); locally hypothesis explores new ones.
 SETTINGS = dict(deadline=None, derandomize=bool(os.environ.get("CI")), print_blob=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
@@ -434,6 +434,67 @@ def test_a_failing_keychain_never_leaks_the_secret_120_cases(cli, isolated, tmp_
     assert_cases_ran(failing_keychain_never_leaks, CASES['keychain'], cli=cli, isolated=isolated, tmp_path=tmp_path)
 
 
+# --- setup: the admin's password, the user token and the generated client secret ---------------------------------
+SETUP_ADMIN = "fuzz-admin-0001"
+_SETUP_CORPUS: list[str] = []
+
+
+def setup_corpus(cli: Harness) -> str:
+    """What fault-free setup runs print with known values (dry run, create, rerun, a wrong password)."""
+    if not _SETUP_CORPUS:
+        from jamfctl.sandbox import identity
+
+        password, secret, token = "baseline-password-0000", "baseline-secret-0000", "baseline-token-0000"
+        app = serve(cli, "baseline-unused-0000", token)
+        identity.set_admin(app, SETUP_ADMIN, password)
+        identity.state(app).new_secret = lambda: secret
+        args = ["--debug", "setup", "--url", URL, "--username", SETUP_ADMIN, "--password-stdin"]
+        texts = [cli.run(*args, *more, stdin=given).text
+                 for more, given in ((["--dry-run"], password), (["--yes"], password), (["--yes"], password),
+                                     (["--yes", "--level", "full"], password), (["--yes"], password + "-wrong"))]
+        texts.append(cli.run("--debug", "computer", "list", "--limit", "2").text)
+        text = "\n".join(texts)
+        assert not any(value in text for value in (password, secret, token)), text[:2000]
+        _SETUP_CORPUS.append(text)
+    return _SETUP_CORPUS[0]
+
+
+@settings(max_examples=CASES["setup"], **SETTINGS)
+@given(password=secrets_, client_secret=tokens, token=tokens, debug=st.booleans(), fault=st.sampled_from(FAULTS),
+       seed=st.integers(0, 2**16), wrong_password=st.booleans(), echo=st.booleans(), dry_run=st.booleans())
+def setup_never_leaks(cli, isolated, tmp_path, ran, password, client_secret, token, debug, fault, seed,
+                      wrong_password, echo, dry_run):
+    from jamfctl.sandbox import identity
+
+    home = tmp_path / "home"
+    usable(cli, home, password, client_secret, token)
+    text = setup_corpus(cli)
+    assume(all(value not in text for value in (password, client_secret, token)))
+    isolated.entries.clear()
+    app = serve(cli, "fuzz-unused-secret-0000", token, fault, seed, echo=echo)
+    identity.set_admin(app, SETUP_ADMIN, password + "-not-this-one" if wrong_password else password)
+    identity.state(app).new_secret = lambda: client_secret
+    flags = ["--debug"] if debug else []
+    run = cli.run(*flags, "setup", "--url", URL, "--username", SETUP_ADMIN, "--password-stdin",
+                  "--dry-run" if dry_run else "--yes", stdin=password)
+    values = (password, client_secret, token)
+    assert_no_leak(run, home, *values, where=f"setup debug={debug} fault={fault} dry_run={dry_run}")
+    if wrong_password:
+        assert run.exit_code in (1, 3, 6, 7), run.stderr
+    if run.exit_code == 0 and not dry_run:
+        assert isolated.entries[("jamfctl", "default")] == client_secret  # the keychain, and only the keychain
+        use = cli.run(*flags, "computer", "list", "--limit", "2", "-o", "json")
+        assert_no_leak(use, home, *values, where="computer list after setup")
+    ran.append(1)
+
+
+@pytest.mark.slow
+def test_setup_never_leaks_the_password_token_or_client_secret_80_cases(cli, isolated, tmp_path):
+    """setup (password on stdin, or a wrong one), --dry-run or --yes, --debug, faults, an echoing server: the
+    admin's password, the user token and the generated client secret appear nowhere; the secret is in the keychain."""
+    assert_cases_ran(setup_never_leaks, CASES["setup"], cli=cli, isolated=isolated, tmp_path=tmp_path)
+
+
 def test_the_properties_run_at_least_1000_cases_together():
     """The promise in SECURITY.md: >= 1,000 generated cases; each property asserts that its share ran."""
     assert sum(CASES.values()) >= 1000, CASES
@@ -451,7 +512,7 @@ def test_every_command_is_fuzzed_or_exempt():
     for name in EXEMPT:
         assert tuple(name.split()) in leaves, f"EXEMPT names no command: {name!r}"
     fuzzed = {tree.resolve(args) for entries in tables.values() for args in entries.values()}
-    fuzzed |= {("login",), ("logout",)}  # the login property runs both in every case
+    fuzzed |= {("login",), ("logout",), ("setup",)}  # the login and setup properties run these in every case
     missing = sorted(tree.label(path) for path in leaves - fuzzed if tree.label(path) not in EXEMPT)
     assert missing == [], (
         f"neither fuzzed nor exempt: {missing}; add an invocation to COMMANDS (NO_OUTPUT without -o, "
@@ -467,6 +528,7 @@ def test_no_credential_is_hardcoded_in_the_source():
         ("jamfctl/sandbox/classic_data.py", "Password"),  # a sandbox profile's fake Wi-Fi password (pulls redact it)
         ("jamfctl/sandbox/app.py", "view-recovery-lock-password"),  # a route's name; its value names a privilege
         ("jamfctl/sandbox/catalog.py", "com.1password"),  # a bundle id prefix; its value is an app category
+        ("jamfctl/sandbox/identity.py", "SANDBOX_ADMIN_PASSWORD"),  # the documented fake sandbox admin's password
     }
     secretish = re.compile(r"(secret|password|passwd|api_?key|access_?token|bearer)$", re.IGNORECASE)
     root = Path(__file__).resolve().parents[1]
@@ -496,5 +558,5 @@ def test_no_option_takes_a_secret_on_the_command_line():
     for path, command in tree.walk():
         for param in command.params:
             names = " ".join(getattr(param, "opts", []))
-            if re.search(r"secret|passw|api-?key|token(?!-ttl)", names, re.IGNORECASE):  # --token-ttl is a number
+            if re.search(r"secret|passw|api-?key|token(?!-ttl|-lifetime)", names, re.IGNORECASE):  # numbers
                 assert getattr(param, "is_flag", False), f"{tree.label(path)}: {names} takes a value"
