@@ -299,3 +299,20 @@ def test_no_other_command_imports_the_sdk(tmp_path):
     modules = set(found["first"]) | {m for step in found["steps"] for m in step["added"]}
     assert [m for m in modules if m.split(".")[0] in sdk] == []
     assert [step["code"] for step in found["steps"]] == [0, 0, 0, 0, 0, 0, 0]
+
+
+def test_the_secret_fuzz_session_reaches_every_kind_of_tool(monkeypatch):
+    """tests/test_secret_fuzz.py pipes MCP_SESSION into every fuzzed `mcp serve`: fault-free, each call is answered,
+    and only the two meant to fail fail (so the fuzz looks at real tool outputs, not at a session that broke)."""
+    from test_secret_fuzz import CLIENT_ID, MCP_SESSION, URL, FuzzHarness, FuzzSandbox
+
+    cli = FuzzHarness(monkeypatch)
+    app = FuzzSandbox(SandboxConfig(computers=20, seed=5, client_id=CLIENT_ID, client_secret=SECRET), TOKEN)
+    cli.use_transport(lambda: SandboxTransport(app))
+    run = cli.run("mcp", "serve", env={"JAMF_URL": URL, "JAMF_CLIENT_ID": CLIENT_ID, "JAMF_CLIENT_SECRET": SECRET})
+    assert run.exit_code == 0, run.stderr
+    answers = [json.loads(line) for line in run.stdout.splitlines()]
+    calls = answers[2:]
+    assert [a["id"] for a in answers] == list(range(len(MCP_SESSION.splitlines()) - 1))
+    assert [a["result"]["isError"] for a in calls] == [False] * (len(calls) - 2) + [True, True]
+    assert TOKEN not in run.text and SECRET not in run.text

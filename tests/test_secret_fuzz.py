@@ -105,6 +105,7 @@ NO_OUTPUT = {  # commands without -o
     "script push": ["script", "push", "{home}/fuzz/new.sh", "--dry-run"],
     "auth token": ["auth", "token"],
     "auth token --refresh": ["auth", "token", "--refresh"],
+    "mcp serve": ["mcp", "serve"],  # a whole MCP session on stdin: MCP_SESSION, below
 }
 PROFILE_ONLY = {  # commands that name profiles: fuzzed after `login -p fz` only (with -o FORMAT appended)
     "multi": ["multi", "--profiles", "fz", "computer", "list", "--limit", "2"],
@@ -209,9 +210,35 @@ class FuzzSandbox(SandboxApp):
         return response
 
 
+def _mcp_session() -> str:
+    """A client's side of an MCP session, piped: every kind of tool, a bad argument, a missing computer."""
+    calls = [("computer_list", {"limit": 3, "sections": ["SECURITY"]}), ("computer_show", {"serial": SERIAL}),
+             ("config_profile_show", {"id": 1}), ("group_members", {"id": 1, "limit": 2}), ("script_list", {}),
+             ("computer_health", {"serial": SERIAL}), ("report_security", {"flagged_limit": 2}),
+             ("computer_list", {"filter": "general.name==("}), ("computer_show", {"serial": "C02NOTHERE01"})]
+    init = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "fuzz", "version": "1"}}
+    lines = [{"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": init},
+             {"jsonrpc": "2.0", "method": "notifications/initialized"},
+             {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}]
+    lines += [{"jsonrpc": "2.0", "id": i, "method": "tools/call", "params": {"name": name, "arguments": args}}
+              for i, (name, args) in enumerate(calls, 2)]
+    return "".join(json.dumps(line) + "\n" for line in lines)
+
+
+MCP_SESSION = _mcp_session()
+
+
+class FuzzHarness(Harness):
+    """`mcp serve` reads its session from stdin: every run of it gets MCP_SESSION there."""
+
+    def run(self, *args: str, stdin: str | None = None, env: dict[str, str] | None = None):
+        serves_mcp = any(args[i:i + 2] == ("mcp", "serve") for i in range(len(args)))
+        return super().run(*args, stdin=MCP_SESSION if serves_mcp and stdin is None else stdin, env=env)
+
+
 @pytest.fixture
 def cli(monkeypatch):
-    harness = Harness(monkeypatch)
+    harness = FuzzHarness(monkeypatch)
     monkeypatch.setattr(sandbox_transport, "MAX_STALL_S", 0.0)  # a `slow` fault times out at once
     return harness
 
