@@ -230,7 +230,43 @@ def test_setup_against_sandbox_serve_with_the_password_on_stdin(tmp_path):
         rows = json.loads(jamfctl("commands", "-o", "json").stdout)
         read = {p for row in rows if row["writes"] is False and not row["reveals"] for p in row["privileges"] or ()}
         assert role["displayName"] == "jamfctl-read-only" and set(role["privileges"]) == read
+        # On a terminal: the password is asked for hidden, then the plan is confirmed; the role is reused.
+        screen = on_terminal([str(JAMFCTL), "setup", "--url", url, "--username", ADMIN, "-p", "tty"], env,
+                             {b"password": PASSWORD.encode() + b"\n", b"[y/n]": b"y\n"})
+        assert "API client 'jamfctl-tty'" in screen and "works" in screen, screen
+        assert PASSWORD not in screen and "reuse (id 3)" in screen
     finally:
         server.terminate()
         server.wait(timeout=10)
         server.stdout.close()
+
+
+def on_terminal(argv: list[str], env: dict, answers: dict[bytes, bytes], timeout: float = 60) -> str:
+    """Run argv on a pseudo-terminal, typing each answer once its (lower-case) prompt shows; what it showed."""
+    import pty
+    import time
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(argv, stdin=follower, stdout=follower, stderr=follower, env=env, close_fds=True)
+    os.close(follower)
+    seen, pending, deadline = b"", dict(answers), time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if select.select([leader], [], [], 0.2)[0]:
+                try:
+                    chunk = os.read(leader, 4096)
+                except OSError:  # the terminal closed: the process is done
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+                for prompt in [p for p in pending if p in seen.lower()]:
+                    os.write(leader, pending.pop(prompt))
+            elif proc.poll() is not None:
+                break
+        assert proc.wait(timeout=10) == 0, seen.decode(errors="replace")
+    finally:
+        os.close(leader)
+        if proc.poll() is None:
+            proc.kill()
+    return seen.decode(errors="replace")
