@@ -7,7 +7,19 @@ import operator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from harness import HERE, Bench, BenchError, Sandbox, interleaved, median, peak_rss_mb, pinned, run_checked, stream_run
+from harness import (
+    HERE,
+    Bench,
+    BenchError,
+    Sandbox,
+    cpu_seconds,
+    interleaved,
+    median,
+    peak_rss_mb,
+    pinned,
+    run_checked,
+    stream_run,
+)
 
 PAGE_SIZE = 2000  # jamfctl's page size (the server's maximum)
 CONNECTIONS = 5  # Jamf's guidance for one API client
@@ -236,3 +248,59 @@ def fleet_build(bench: Bench, computers: int, n: int, cpu: set[int] | None, warm
     each = ", ".join(f"{t:.2f}" for t in runs)
     return [judged("h1", f"sandbox fleet of {computers} computers: build time", value, "<= 5.0",
                    f"runs: {each} s ({value / computers * 1e6:.0f} us per computer)", unit="s")]
+
+
+# --- (i) listing CPU per record against the JSON floor -------------------------------------------------
+DEFAULT_SECTIONS = ("GENERAL", "HARDWARE", "OPERATING_SYSTEM", "USER_AND_LOCATION")  # computer list's default
+CPU_CASES = (  # (figure, format, --fields, the sections the server is asked for, goal)
+    ("i1", "ndjson", "id,general", ("GENERAL",), "<= 1.2"),
+    ("i2", "json", "id,general", ("GENERAL",), "<= 1.2"),
+    ("i3", "csv", "id,general", ("GENERAL",), "<= 1.5"),
+    ("i4", "ndjson", None, DEFAULT_SECTIONS, "<= 1.2"),
+    ("i5", "json", None, DEFAULT_SECTIONS, "<= 1.2"),
+    ("i6", "csv", None, DEFAULT_SECTIONS, "<= 1.5"),
+)
+
+
+def cpu_per_record(bench: Bench, box: Sandbox, n: int, cpu: set[int] | None, server_cpus: set[int] | None,
+                   warmup: int = 1) -> list[Figure]:
+    """Client CPU (user + sys, the child's rusage) that `computer list --all` spends per record, over the floor.
+
+    Per record: the CPU of the --all run minus that of the same command with --limit 1 (start-up, imports, the
+    token, one request: the fixed costs), over the computers listed. Floor: cpu_floor.py's timed part for the
+    same sections (json.loads of each page as served + json.dumps of each record), over the same count."""
+    url = box.wait_ready()
+    if server_cpus:
+        box.pin(server_cpus)
+    env = bench.env(JAMF_URL=url, JAMF_CLIENT_ID="jamfctl-sandbox", JAMF_CLIENT_SECRET="sandbox-secret",
+                    PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    jobs = []
+    for key, fmt, fields, sections, goal in CPU_CASES:
+        base = [bench.jamfctl, "computer", "list", "-o", fmt, *(["--fields", fields] if fields else [])]
+        jobs.append((key, fmt, fields, sections, goal, [*base[:3], "--all", *base[3:]],
+                     [*base[:3], "--limit", "1", *base[3:]]))
+    floors: dict[tuple, list[float]] = {s: [] for s in {case[3] for case in CPU_CASES}}
+    runs: dict[str, list[tuple[float, float]]] = {case[0]: [] for case in CPU_CASES}
+    with pinned(cpu):
+        for rep in range(-warmup, n):
+            for sections in floors:
+                out = run_checked([bench.python, str(HERE / "cpu_floor.py"), url, str(box.computers), *sections],
+                                  bench.env(), what="cpu_floor.py").stdout
+                if rep >= 0:
+                    floors[sections].append(float(out))
+            for key, _, _, _, _, listing, one in jobs:
+                spent = cpu_seconds(listing, env)
+                fixed = cpu_seconds(one, env)
+                if rep >= 0:
+                    runs[key].append((spent, fixed))
+    figures = []
+    for key, fmt, fields, sections, goal, _, _ in jobs:
+        floor = median(floors[sections])
+        spent, fixed = median([s for s, _ in runs[key]]), median([f for _, f in runs[key]])
+        per_record = max(spent - fixed, 0.0) / box.computers
+        shown = f"--fields {fields}" if fields else "default sections"
+        figures.append(judged(
+            key, f"CPU per record / JSON floor: computer list --all -o {fmt} {shown}", per_record * box.computers
+            / floor, goal, f"({spent:.2f}s - {fixed:.2f}s --limit 1) / {box.computers} = {per_record * 1e6:.0f} us; "
+            f"floor {floor / box.computers * 1e6:.0f} us (json loads+dumps, {'+'.join(s[:3] for s in sections)})"))
+    return figures

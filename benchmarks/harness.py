@@ -243,6 +243,18 @@ def peak_rss_mb(cmd: list[str], env: dict) -> float:
     return _mb(usage.ru_maxrss)
 
 
+def cpu_seconds(cmd: list[str], env: dict) -> float:
+    """User + system CPU seconds of one child process and its threads (its own rusage, os.wait4)."""
+    with tempfile.TemporaryFile() as err:  # a file, not a pipe: a chatty child cannot block on it
+        proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = code = os.waitstatus_to_exitcode(status)
+        if code != 0:
+            err.seek(0)
+            raise BenchError(f"{' '.join(cmd[:8])} ... exited {code}: {err.read()[-300:].decode('utf-8', 'replace')}")
+    return usage.ru_utime + usage.ru_stime
+
+
 def _mb(maxrss: int) -> float:
     return maxrss / (1 << 20 if sys.platform == "darwin" else 1 << 10)  # bytes on macOS, KiB on Linux
 

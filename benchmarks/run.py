@@ -24,7 +24,7 @@ import figures  # noqa: E402
 from harness import HERE, ROOT, Bench, BenchError, Sandbox, check_venv, cpus, has_module  # noqa: E402
 
 DEFAULT_VENV = HERE / ".venv"
-GROUPS = ("startup", "show", "paging", "memory", "sandbox")
+GROUPS = ("startup", "show", "paging", "memory", "sandbox", "cpu")
 
 
 @dataclass(frozen=True)
@@ -41,14 +41,16 @@ class Plan:
     memory_big: int = 100_000
     fleet_reps: int = 5
     fleet_computers: int = 100_000
+    cpu_reps: int = 3
+    cpu_computers: int = 20_000
 
 
 PLANS = {
     "full": Plan(),
-    "quick": Plan(startup_reps=7, show_reps=7, paging_reps=2, memory_reps=1, fleet_reps=3),
+    "quick": Plan(startup_reps=7, show_reps=7, paging_reps=2, memory_reps=1, fleet_reps=3, cpu_reps=1),
     "smoke": Plan(warmup=0, startup_reps=1, show_reps=1, show_latency_ms=10, paging_reps=1, paging_computers=2500,
                   paging_latency_ms=20, memory_reps=1, memory_small=500, memory_big=2500, fleet_reps=1,
-                  fleet_computers=2500),
+                  fleet_computers=2500, cpu_reps=1, cpu_computers=2500),
 }
 
 
@@ -114,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         slow = sandbox(plan.paging_computers, plan.paging_latency_ms) if "paging" in args.groups else None
         small = sandbox(plan.memory_small, 0) if "memory" in args.groups else None
         big = sandbox(plan.memory_big, 0) if "memory" in args.groups else None
+        cpu_box = sandbox(plan.cpu_computers, 0) if "cpu" in args.groups else None
         for box in sandboxes:
             box.wait_ready()
         steps = [
@@ -124,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
             ("memory", lambda: figures.memory(bench, small, big, plan.memory_reps)),
             ("sandbox", lambda: figures.fleet_build(bench, plan.fleet_computers, plan.fleet_reps, client_cpu,
                                                     plan.warmup)),
+            ("cpu", lambda: figures.cpu_per_record(bench, cpu_box, plan.cpu_reps, client_cpu, server_cpus,
+                                                   plan.warmup)),
         ]
         for group, step in steps:
             if group in args.groups:
@@ -173,8 +178,8 @@ def print_table(results: list[figures.Figure], plan: Plan, mode: str, elapsed: f
         if i == 0:
             print("  ".join("-" * w for w in widths) + "  " + "-" * 11)
     print(f"\n{mode} run in {elapsed:.0f} s: medians of {plan.startup_reps} (start-up), {plan.show_reps} (show), "
-          f"{plan.paging_reps} (paging), {plan.memory_reps} (memory), {plan.fleet_reps} (sandbox) runs; "
-          f"start-up and show pinned to one CPU.")
+          f"{plan.paging_reps} (paging), {plan.memory_reps} (memory), {plan.fleet_reps} (sandbox), "
+          f"{plan.cpu_reps} (cpu) runs; start-up, show and cpu clients pinned to one CPU.")
 
 
 if __name__ == "__main__":
