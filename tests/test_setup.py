@@ -187,6 +187,61 @@ def test_an_admin_without_create_api_roles_gets_the_privilege_named(monkeypatch)
     assert identity.state(app).user_tokens == set()
 
 
+# --- the sandbox's endpoints, on the wire --------------------------------------------------------------------
+def test_the_sandbox_speaks_jamfs_status_codes_and_schema_for_setup():
+    from test_sandbox_schema import SCHEMA_PATH, _operation_schema, validate
+
+    if not SCHEMA_PATH.is_file():
+        pytest.skip("Jamf's OpenAPI schema is not beside the checkout")
+    from jamfctl.sandbox.app import SandboxApp
+
+    app = SandboxApp(SandboxConfig(computers=3))
+    with httpx.Client(transport=SandboxTransport(app), base_url="https://sandbox.invalid") as http:
+        assert http.post("/api/v1/auth/token", auth=(ADMIN, "wrong-password")).status_code == 401
+        assert http.get("/api/v1/auth/token", auth=(ADMIN, PASSWORD)).status_code == 405
+        answer = http.post("/api/v1/auth/token", auth=(ADMIN, PASSWORD))
+        assert answer.status_code == 200
+        validate(answer.json(), _operation_schema("/v1/auth/token", "post", "200"))
+        http.headers["Authorization"] = f"Bearer {answer.json()['token']}"
+        role = http.post("/api/v1/api-roles", json={"displayName": "r", "privileges": ["Read Computers"]})
+        assert role.status_code == 200  # Jamf's, not 201
+        validate(role.json(), _operation_schema("/v1/api-roles", "post", "200"))
+        for bad in ({"displayName": "r", "privileges": []}, {"displayName": "s", "privileges": ["Read Nothing"]},
+                    {"privileges": []}):
+            refused = http.post("/api/v1/api-roles", json=bad)
+            assert refused.status_code == 400
+            validate(refused.json(), "ApiError")
+        assert "Read Nothing" in http.post("/api/v1/api-roles", json={"displayName": "s", "privileges": [
+            "Read Nothing"]}).json()["errors"][0]["description"]
+        client = http.post("/api/v1/api-integrations", json={"authorizationScopes": ["r"], "displayName": "c"})
+        assert client.status_code == 201 and isinstance(client.json()["id"], int)
+        validate(client.json(), _operation_schema("/v1/api-integrations", "post", "201"))
+        assert http.post("/api/v1/api-integrations", json={"authorizationScopes": ["nope"], "displayName": "d"}
+                         ).status_code == 400
+        listed = http.get("/api/v1/api-integrations", params={"filter": 'displayName=="c"', "sort": "id:desc"})
+        validate(listed.json(), _operation_schema("/v1/api-integrations", "get", "200"))
+        assert listed.json()["totalCount"] == 1
+        path = f"/api/v1/api-integrations/{client.json()['id']}/client-credentials"
+        first, second = http.post(path), http.post(path)
+        assert first.status_code == second.status_code == 200
+        validate(first.json(), _operation_schema("/v1/api-integrations/{id}/client-credentials", "post", "200"))
+        assert first.json()["clientSecret"] != second.json()["clientSecret"]
+
+        def token_for(secret: str) -> httpx.Response:
+            return http.post("/api/oauth/token", data={"grant_type": "client_credentials",
+                                                       "client_id": first.json()["clientId"], "client_secret": secret})
+
+        assert token_for(first.json()["clientSecret"]).status_code == 401  # rotated: the old secret is dead
+        issued = token_for(second.json()["clientSecret"]).json()
+        assert issued["scope"] == f"api-role:{role.json()['id']}"
+        assert http.post("/api/v1/auth/invalidate-token").status_code == 204
+        assert http.get("/api/v1/api-roles").status_code == 401  # the user token is dead
+        http.headers["Authorization"] = f"Bearer {issued['access_token']}"
+        assert http.get("/api/v4/computers-inventory").status_code == 200  # Read Computers: the role has it
+        assert http.get("/api/v1/scripts").status_code == 403  # Read Scripts: it does not
+        assert http.post("/api/v1/api-roles", json={"displayName": "x", "privileges": []}).status_code == 403
+
+
 # --- over real HTTP -----------------------------------------------------------------------------------------
 JAMFCTL = Path(sys.executable).parent / "jamfctl"
 REPO = Path(__file__).resolve().parents[1]
