@@ -173,6 +173,45 @@ def test_secrets_come_back_redacted_and_no_credential_reaches_the_client_or_stde
     assert "MCP server on stdio" in stderr and "(sandbox)" in stderr  # stderr carries the notes, stdout the protocol
 
 
+@pytest.mark.slow
+@pytest.mark.e2e
+def test_over_http_against_sandbox_serve_with_environment_credentials(tmp_path):
+    """The installed jamfctl, credentials from JAMF_*, a real HTTP server: the reads reach it, the secret stays home."""
+    import re
+    import select
+    import subprocess
+
+    from jamfctl.sandbox import SANDBOX_CLIENT_ID
+
+    access_log = tmp_path / "access.log"
+    env = {"HOME": str(tmp_path), "JAMFCTL_CONFIG_DIR": str(tmp_path / "cfg"), "PATH": "/usr/bin:/bin"}
+    with open(access_log, "w") as log:
+        served = subprocess.Popen([str(JAMFCTL), "sandbox", "serve", "--port", "0", "--computers", "20"],
+                                  stdout=subprocess.PIPE, stderr=log, text=True, env=env)
+    try:
+        assert select.select([served.stdout], [], [], 20)[0], "sandbox serve printed no URL"
+        url = served.stdout.readline().strip()
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url), url
+        creds = {"JAMF_URL": url, "JAMF_CLIENT_ID": SANDBOX_CLIENT_ID, "JAMF_CLIENT_SECRET": SANDBOX_CLIENT_SECRET}
+        params = StdioServerParameters(command=str(JAMFCTL), args=["--debug", "mcp", "serve"], env={**env, **creds})
+        errlog = tmp_path / "mcp-stderr.txt"
+        with open(errlog, "w") as err, anyio.from_thread.start_blocking_portal() as portal:
+            with portal.wrap_async_context_manager(_connected(params, err)) as session:
+                listed = Session(portal, session, errlog)
+                computers = result_json(listed.call("computer_list", {"limit": 3}))
+                script = result_json(listed.call("script_show", {"id": 1}))
+        assert len(computers) == 3 and script["id"] == "1"  # modern ids are strings, as Jamf sends them
+        requests = access_log.read_text()
+        assert "/api/v4/computers-inventory" in requests and "/api/v1/scripts/1" in requests
+        stderr = errlog.read_text()
+        assert f"MCP server on stdio for {url} (environment credentials)" in stderr and "debug:" in stderr
+        assert SANDBOX_CLIENT_SECRET not in stderr + "".join(listed.texts) and "Bearer " not in stderr
+    finally:
+        served.terminate()
+        served.wait(timeout=10)
+        served.stdout.close()
+
+
 # --- in-process: the SDK's in-memory client ---------------------------------------------------------------------
 TOKEN, SECRET = "tok-mcp-0123456789abcdef", "secret-mcp-9876543210"
 
@@ -301,6 +340,7 @@ def test_no_other_command_imports_the_sdk(tmp_path):
     assert [step["code"] for step in found["steps"]] == [0, 0, 0, 0, 0, 0, 0]
 
 
+@pytest.mark.slow
 def test_the_secret_fuzz_session_reaches_every_kind_of_tool(monkeypatch):
     """tests/test_secret_fuzz.py pipes MCP_SESSION into every fuzzed `mcp serve`: fault-free, each call is answered,
     and only the two meant to fail fail (so the fuzz looks at real tool outputs, not at a session that broke)."""
