@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from jamfctl.cli.options import app_context, note
-from jamfctl.cli.writes import DryRunOpt, YesOpt
+from jamfctl.cli.writes import YesOpt
 
 if TYPE_CHECKING:
     from jamfctl.auth import Credentials
@@ -57,6 +57,8 @@ ClientNameOpt = Annotated[Optional[str], typer.Option(
     "--client-name", metavar="NAME", help="The API client's name (default: jamfctl-PROFILE).")]
 ProfileOpt = Annotated[Optional[str], typer.Option(
     "--profile", "-p", metavar="NAME", help="Profile to save (default: the global -p, else 'default').")]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", metavar="", help=(
+    "Log in and read what exists; print the requests that would create or change something, and send none."))]
 DefaultOpt = Annotated[bool, typer.Option("--default", metavar="", help="Make this the default profile.")]
 LifetimeOpt = Annotated[Optional[str], typer.Option(
     "--token-lifetime", metavar="SECONDS", help="The client's access token lifetime (60 to 86400; default: Jamf's).")]
