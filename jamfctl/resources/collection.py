@@ -217,7 +217,10 @@ def list_records(client, spec: ResourceSpec, *, sections: list[str] = (), rsql: 
 
 
 def _converter(client, spec: ResourceSpec) -> Callable[[Any], dict]:
-    return lambda record: with_id(spec, record, client.label)
+    check, label = hook(spec, "check_record"), client.label  # looked up once per listing, not per record
+    if check is not None:
+        return lambda record: check(record, label)
+    return lambda record: with_id(spec, record, label)
 
 
 def _whole_list(client, spec: ResourceSpec) -> list:
