@@ -241,7 +241,7 @@ def _shown(value: Any) -> str:
 
 _TYPES = {"string": (str,), "integer": (int,), "boolean": (bool,), "array": (list,)}
 _WHAT = {"string": "a string", "integer": "a whole number", "boolean": "true or false",
-         "array": "a list of at most {} strings"}
+         "array": "a list of at most {} strings (of at most 200 characters each)"}
 
 
 def checked_arguments(tool: Tool, arguments: Any) -> dict[str, Any]:
@@ -263,7 +263,10 @@ def checked_arguments(tool: Tool, arguments: Any) -> dict[str, Any]:
         expected = declared["type"]
         ok = isinstance(value, _TYPES[expected]) and not (expected == "integer" and isinstance(value, bool))
         if ok and expected == "array":
-            ok = len(value) <= MAX_ARRAY and all(isinstance(item, str) for item in value)
+            ok = len(value) <= MAX_ARRAY and all(isinstance(item, str) and len(item) <= 200 for item in value)
+        if ok and expected == "string" and len(value) > declared["maxLength"]:
+            raise ValidationError(f"{tool.name}: {key} is too long ({len(value)} characters; at most "
+                                  f"{declared['maxLength']})")
         if not ok:
             what = _WHAT[expected].format(MAX_ARRAY)
             raise ValidationError(f"{tool.name}: {key} must be {what}")
