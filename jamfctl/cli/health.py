@@ -16,7 +16,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from jamfctl.cli.options import FieldsOpt, OutputOpt, app_context, note, renderer
+from jamfctl.cli.options import OutputOpt, app_context, note, renderer
 from jamfctl.cli.secrets import IdOpt, SerialArg
 
 UPDATES = "/api/v1/managed-software-updates/available-updates"
@@ -27,6 +27,8 @@ FIELDS = ("computerId", "serialNumber", "name", "check", "verdict", "detail", "v
 FAIL_ON = ("unknown", "warn", "fail")
 clock = time.time  # the checks' "now"; tests pin it to the sandbox's reference instant
 
+FieldsOpt = Annotated[Optional[str], typer.Option(
+    "--fields", metavar="FIELDS", help=f"Comma-separated fields to show: {', '.join(FIELDS)}.")]
 FailOnOpt = Annotated[Optional[str], typer.Option(
     "--fail-on", metavar="unknown|warn|fail",
     help="Exit 1 when the overall verdict is this or worse (ok < unknown < warn < fail). Default: exit 0.")]
@@ -38,7 +40,7 @@ available updates and the bundled release table know), FileVault, SIP, Gatekeepe
 the boot drive, MDM profile expiry. Each is ok, warn, fail or unknown (a fact Jamf did not collect is never
 ok); overall is the worst, with unknown between ok and warn.
 
-Thresholds come from the [health] table of the config file (jamfctl's config.toml), e.g.
+Thresholds come from the \\[health] table of the config file (jamfctl's config.toml), e.g.
 checkin_warn_days = 7; see README.md for every key. Two requests (inventory, available updates);
 needs 'Read Computers'. Exit status 0 whatever the verdicts unless --fail-on is given: then 1 when the
 overall verdict is that bad or worse.
