@@ -369,3 +369,28 @@ def test_a_hostile_device_name_is_escaped_in_the_page(monkeypatch, app, tmp_path
     assert "&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt;" in html and "&amp;amp;" in html
     assert "C02&lt;b&gt;X&lt;/b&gt;" in html
     assert not re.search(r"""(?i)src\s*=\s*["']?https?://""", html)  # the name's URL is text, not an attribute
+
+
+class NoUpdatesTransport(httpx.BaseTransport):
+    """The sandbox, with the available-updates endpoint answering `status` (an old Jamf Pro: 404)."""
+
+    def __init__(self, app, status: int) -> None:
+        self.inner, self.status = SandboxTransport(app), status
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/v1/managed-software-updates/available-updates":
+            return httpx.Response(self.status, json={"httpStatus": self.status, "errors": []})
+        return self.inner.handle_request(request)
+
+
+@pytest.mark.parametrize("status", (404, 500))
+def test_without_the_servers_updates_the_report_uses_the_bundled_table_and_the_fleet(monkeypatch, app, records,
+                                                                                   status):
+    harness = Harness(monkeypatch)
+    harness.use_transport(lambda: NoUpdatesTransport(app, status))
+    monkeypatch.setattr(report_cmd, "clock", lambda: NOW)
+    result = harness.run("-p", "sandbox", "report", "security", "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    assert "could not read /api/v1/managed-software-updates/available-updates" in result.stderr
+    summary = json.loads(result.stdout)["summary"]
+    assert summary["server_updates_read"] is False and summary["newest_macos"] == expected(records)["newest_macos"]

@@ -84,8 +84,8 @@ def security(
         result = fleet.security_report(client, thresholds=thresholds, now=int(clock()), rsql=rsql, group=group_name,
                                        on_progress=on_progress)
     if not result.summary["server_updates_read"]:
-        note(app_ctx, "the server sent no available macOS updates; the newest macOS is from the bundled table "
-                      "and the fleet")
+        note(app_ctx, f"could not read {fleet.AVAILABLE_UPDATES} (see --debug); the newest macOS is the bundled "
+                      "table's or the fleet's")
     if html_path is not None:
         _write_html(html_path, result)
         note(app_ctx, f"wrote the report to {html_path}")

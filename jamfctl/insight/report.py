@@ -19,7 +19,7 @@ import sys
 from collections import Counter
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
-from jamfctl.errors import ForbiddenError, NotFoundError, RejectedError, ServerError
+from jamfctl.errors import ForbiddenError, NotFoundError, RejectedError, ServerError, UnavailableError
 from jamfctl.insight import checks as ch
 
 INVENTORY = "/api/v4/computers-inventory"
@@ -220,10 +220,11 @@ def flagged_row(device: Flagged) -> dict:
 
 # --- reading the fleet ------------------------------------------------------------------------------------------
 def newest_known(client, releases: ch.MacOSReleases) -> tuple[ch.MacOSReleases, bool]:
-    """The bundled table folded with the server's available macOS updates (False: the server has none to give)."""
+    """The bundled table folded with the server's available macOS updates (False: the server gave none). Optional:
+    an old Jamf Pro (404), a role without it, or a failing endpoint leaves the table and the fleet's versions."""
     try:
         body = client.get_json(AVAILABLE_UPDATES)
-    except (NotFoundError, ForbiddenError, RejectedError):
+    except (NotFoundError, ForbiddenError, RejectedError, ServerError, UnavailableError):
         return releases, False
     updates = body.get("availableUpdates") if isinstance(body, dict) else None
     macos = updates.get("macOS") if isinstance(updates, dict) else None
