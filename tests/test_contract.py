@@ -84,7 +84,7 @@ def invocation(jamfctl, path: tuple[str, ...], tmp_path=None) -> list[str]:
         return [*path, "--id", first_id(jamfctl, path[0]), *into, *yes]
     if path[0] in ("computer", "mobile") and yes:
         return [*path, first_serial(jamfctl, path[0]), *EXTRA_ARGS.get(path, []), *yes]
-    if path[:1] == ("auth",) or path[0] in ("commands", "server", "doctor"):
+    if path[:1] == ("auth",) or path[0] in ("commands", "server", "doctor", "report"):
         return list(path)
     pytest.fail(f"no generic invocation for `jamfctl {' '.join(path)}`: add one to tests/test_contract.py")
 
