@@ -477,3 +477,10 @@ def test_the_readme_shows_the_default_thresholds():
     block = re.search(r"```toml\n(\[health\]\n.*?)```", readme, re.S).group(1)
     assert Thresholds.from_config(tomllib.loads(block)["health"]) == T
     assert set(tomllib.loads(block)["health"]) == {f for f in Thresholds.__dataclass_fields__}
+
+
+def test_a_hostile_name_cannot_drive_the_terminal_through_the_note(cli, app):
+    computer = app.fleet.computers[3]
+    app.fleet.changes = lambda c: {"general": {"name": "evil\x1b]0;owned\x07\x1b[2J name"}} if c is computer else None
+    run = cli.run("-p", "sandbox", "computer", "health", computer.serial, "-o", "table")
+    assert run.exit_code == 0 and "\x1b" not in run.stderr + run.stdout and "evil" in run.stderr

@@ -89,7 +89,8 @@ def health(
     if not served:
         note(app_ctx, f"the server gave no available macOS updates; newest macOS {releases.newest()} from {table}")
     elif render.fmt == "table":
-        note(app_ctx, f"{secrets.device(who, where)}: overall {verdict}; newest macOS {releases.newest()} "
+        device = out.cell_text(secrets.device(who, where))  # a hostile name must not drive the terminal
+        note(app_ctx, f"{device}: overall {verdict}; newest macOS {releases.newest()} "
                       f"(from the server's available updates and {table})")
     if limit is not None and checks.VERDICTS.index(verdict) >= checks.VERDICTS.index(limit):
         note(app_ctx, f"overall verdict {verdict} (--fail-on {limit})")
