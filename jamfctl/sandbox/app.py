@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, unquote, urlencode
 
-from . import JAMF_PRO_VERSION, SandboxConfig, identity
+from . import JAMF_PRO_VERSION, SandboxConfig, api_clients
 from .faults import HTTP_FAULTS, FaultPlan
 from .fleet import Fleet
 from .query import DEFAULT_SORT, FieldResolver, QueryError, parse_sort, search
@@ -98,7 +98,7 @@ class SandboxApp:
         self.resources = ResourceRoutes(self)
         self._lock = threading.Lock()
 
-    _request = threading.local()  # per request thread: the config an API integration's token sees (sandbox.identity)
+    _request = threading.local()  # per request thread: the config an integration's token sees (sandbox.api_clients)
 
     @property
     def config(self) -> SandboxConfig:
@@ -151,11 +151,11 @@ class SandboxApp:
             if method != "POST":
                 return api_error(405, "METHOD_NOT_ALLOWED", f"Method {method} is not allowed", headers={"Allow": "POST"})
             return self._token(headers, body)
-        if segments == identity.USER_TOKEN:  # HTTP Basic, before any bearer check
-            return identity.user_token(self, method, headers)
+        if segments == api_clients.USER_TOKEN:  # HTTP Basic, before any bearer check
+            return api_clients.user_token(self, method, headers)
         if not self._authorised(headers):
             return api_error(401, "INVALID_TOKEN", "Unauthorized")
-        self._request.scoped = (self, identity.scoped_config(self, headers) or self._config)
+        self._request.scoped = (self, api_clients.scoped_config(self, headers) or self._config)
         if segments == VERSION_ROUTE:
             return self._only_get(method) or _json(200, {"version": JAMF_PRO_VERSION})
         if segments[:3] in (INVENTORY_ROUTE, DETAIL_ROUTE) and "Read Computers" in self.config.denied_privileges:
@@ -220,8 +220,8 @@ class SandboxApp:
             return _oauth_error(400, "unsupported_grant_type", "OAuth 2.0 Parameter: grant_type")
         id_ok = hmac.compare_digest(client_id.encode(), self.config.client_id.encode())
         secret_ok = hmac.compare_digest(client_secret.encode(), self.config.client_secret.encode())
-        if not (id_ok and secret_ok):  # perhaps an API integration's credentials (sandbox.identity)
-            created = identity.client_token(self, client_id, client_secret, (form.get("scope") or [""])[0])
+        if not (id_ok and secret_ok):  # perhaps an API integration's credentials (sandbox.api_clients)
+            created = api_clients.client_token(self, client_id, client_secret, (form.get("scope") or [""])[0])
             return created or _oauth_error(401, "invalid_client", "Client authentication failed")
         scope = self._granted_scope((form.get("scope") or [""])[0])
         if scope is None:

@@ -12,31 +12,20 @@
 `skew_clock(app, seconds)`: from then on every response of that app carries a Date header `seconds` off the
 real clock (a server whose clock is wrong, for `jamfctl doctor`); nothing in SandboxConfig is needed.
 
-What `jamfctl setup` needs, with Jamf's status codes (state lives in the SandboxApp instance):
-- `POST /api/v1/auth/token` with HTTP Basic: the fake, documented admin `sandbox-admin` / `sandbox-password`
-  (`set_admin(app, username, password)` chooses others) -> 200 `{token, expires}`; 401 otherwise. Such a user
-  token works as a bearer everywhere; `POST /api/v1/auth/invalidate-token` (any token) -> 204, then it is dead.
+What `jamfctl setup` needs, with Jamf's status codes (state lives in the SandboxApp instance, `state(app)`):
+- the fake, documented admin `sandbox-admin` / `sandbox-password` (`set_admin(app, username, password)` chooses
+  others), whose HTTP Basic user token and the API integrations are served by sandbox.api_clients;
 - `POST /api/v1/api-roles` -> 200 (not 201), `PUT /{id}` -> 200: every privilege name must be one the server
   knows (400 INVALID_FIELD naming it); a displayName already used -> 400. Roles 1 and 2 are built in and fixed.
-- `/api/v1/api-integrations` (GET paged, filter and sort on id, displayName; POST -> 201 with an integer id and a
-  new clientId), `/{id}` (GET, PUT), `/{id}/client-credentials` (POST -> 200 `{clientId, clientSecret}`: a new
-  secret each call, the previous one stops working). The sandbox's built-in client is not among them.
-- The OAuth token endpoint accepts those client credentials (app.py asks `client_token`): the token's scope is
-  `api-role:{id}` per role of the integration, and every request made with it sees the privileges those roles
-  lack as denied (`scoped_config`), so the sandbox's 403s follow the role as Jamf's do.
 `forget_privileges(app, names)`: a server that knows fewer privilege names (an older Jamf Pro, for tests).
 """
 from __future__ import annotations
 
-import base64
-import dataclasses
 import email.utils
-import hmac
 import json
 import secrets
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Callable
@@ -49,18 +38,15 @@ READ_ROLES = "Read API Roles"
 ROLES = ("api", "v1", "api-roles")
 PRIVILEGES = ("api", "v1", "api-role-privileges")
 INTEGRATIONS = ("api", "v1", "api-integrations")
-USER_TOKEN = ("api", "v1", "auth", "token")
 INVALIDATE = ("api", "v1", "auth", "invalidate-token")
 SIMPLE = {("api", "v1", "auth"), ("api", "v2", "jamf-pro-information"), ("api", "v1", "cloud-information"),
           ("api", "v1", "health-check")}
 ROLE_NAMES = {"1": "jamfctl sandbox", "2": "Auditor (read only)"}
 ROLE_FIELDS = {"id": "string", "displayName": "string"}
-INTEGRATION_FIELDS = {"id": "number", "displayName": "string"}
 DEFAULT_SEARCH_LIMIT = 15
 # The sandbox's fake admin account, documented (README, `jamfctl setup --help`): no real credential.
 SANDBOX_ADMIN = "sandbox-admin"
 SANDBOX_ADMIN_PASSWORD = "sandbox-password"
-DEFAULT_TOKEN_LIFETIME = 1800  # seconds, an integration's access tokens when its request names none
 
 
 @dataclass
@@ -101,10 +87,10 @@ def answer(app: SandboxApp, method: str, segments: tuple[str, ...], query, heade
                 _roles(app, query) if method == "GET" else _create_role(app, body))
         return _allowed(app, method, "GET", "PUT") or (
             _role(app, segments[3]) if method == "GET" else _update_role(app, segments[3], body))
-    if segments[:3] == INTEGRATIONS and len(segments) <= 5:
-        return _integrations(app, method, segments[3:], query, body)
-    if segments == INVALIDATE:
-        return _allowed(app, method, "POST") or _invalidate(app, headers)
+    if segments[:3] == INTEGRATIONS and len(segments) <= 5 or segments == INVALIDATE:
+        from . import api_clients
+
+        return api_clients.answer(app, method, segments, query, headers, body)
     if segments == PRIVILEGES:
         return _guarded(app, method) or _privileges(known_privileges(app))
     if segments == (*PRIVILEGES, "search"):
@@ -159,93 +145,6 @@ def skew_clock(app: SandboxApp, seconds: float) -> None:
         return response
 
     app.handle = skewed
-
-
-# --- tokens: an admin's user token, and the credentials of integrations -----------------------------------
-def user_token(app: SandboxApp, method: str, headers) -> SandboxResponse:
-    """POST /api/v1/auth/token with HTTP Basic: a user token for the admin (answered before any bearer check)."""
-    from .app import _json, api_error
-
-    if method != "POST":
-        return api_error(405, "METHOD_NOT_ALLOWED", f"Method {method} is not allowed", headers={"Allow": "POST"})
-    scheme, _, encoded = headers.get("authorization", "").partition(" ")
-    try:
-        username, _, password = base64.b64decode(encoded, validate=True).decode("utf-8").partition(":")
-    except ValueError:
-        username = password = ""
-    expected_user, expected_password = state(app).admin
-    user_ok = hmac.compare_digest(username.encode(), expected_user.encode())
-    password_ok = hmac.compare_digest(password.encode(), expected_password.encode())
-    if scheme.lower() != "basic" or not (user_ok and password_ok):
-        return api_error(401, "INVALID_CREDENTIALS", "Unauthorized")
-    lifetime = app.config.token_ttl
-    token = _issue(app, lifetime)
-    with state(app).lock:
-        state(app).user_tokens.add(token)
-    expires = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() + lifetime))
-    return _json(200, {"token": token, "expires": expires})
-
-
-def client_token(app: SandboxApp, client_id: str, client_secret: str, requested: str) -> SandboxResponse | None:
-    """The OAuth token answer for an integration's client credentials; None when they are not one's (app.py then
-    says invalid_client)."""
-    from .app import _json, _oauth_error
-
-    ident = state(app) if "_identity" in app.__dict__ else None
-    known = ident.client_secrets.get(client_id) if ident is not None else None
-    if known is None or not hmac.compare_digest(client_secret.encode(), known.encode()):
-        return None
-    integration = next(i for i in ident.integrations.values() if i["clientId"] == client_id)
-    if not integration["enabled"]:
-        return None
-    roles = [f"api-role:{role_id}" for role_id in _role_ids(app, integration["authorizationScopes"])]
-    wanted = list(dict.fromkeys(r for r in requested.split(" ") if r))
-    if any(role not in roles for role in wanted):
-        return _oauth_error(400, "invalid_scope", "OAuth 2.0 Parameter: scope")
-    lifetime = integration["accessTokenLifetimeSeconds"]
-    token = _issue(app, lifetime)
-    with ident.lock:
-        ident.token_clients[token] = integration["id"]
-    payload = {"access_token": token, "scope": " ".join(wanted or roles), "token_type": "Bearer",
-               "expires_in": lifetime}
-    return _json(200, payload, {"Cache-Control": "no-store", "Pragma": "no-cache"})
-
-
-def scoped_config(app: SandboxApp, headers) -> SandboxConfig | None:
-    """For a request made with an integration's token: the server's config with every privilege its roles lack
-    denied. None for any other token (the built-in client and user tokens see the server's own config)."""
-    if "_identity" not in app.__dict__:
-        return None
-    ident = state(app)
-    token = headers.get("authorization", "").partition(" ")[2].strip()
-    integration = ident.integrations.get(ident.token_clients.get(token, 0))
-    if integration is None:
-        return None
-    role_ids = _role_ids(app, integration["authorizationScopes"])
-    granted = {name for role_id in role_ids for name in role_privileges(app, role_id)}
-    server = _server_config(app)
-    denied = server.denied_privileges | {name for name in all_privileges() if name not in granted}
-    return dataclasses.replace(server, denied_privileges=frozenset(denied))
-
-
-def _issue(app: SandboxApp, lifetime: float) -> str:
-    token = app.new_token()
-    with app._lock:
-        app._tokens[token] = time.monotonic() + lifetime
-    return token
-
-
-def _invalidate(app: SandboxApp, headers) -> SandboxResponse:
-    from .app import SandboxResponse
-
-    token = headers.get("authorization", "").partition(" ")[2].strip()
-    with app._lock:
-        app._tokens.pop(token, None)
-    ident = state(app)
-    with ident.lock:
-        ident.user_tokens.discard(token)
-        ident.token_clients.pop(token, None)
-    return SandboxResponse(204)
 
 
 def _server_config(app: SandboxApp) -> SandboxConfig:
@@ -378,74 +277,6 @@ def _update_role(app: SandboxApp, role_id: str, body: bytes) -> SandboxResponse:
     with state(app).lock:
         state(app).roles[role_id] = request
     return _json(200, _role_record(app, role_id))
-
-
-# --- API integrations ------------------------------------------------------------------------------------
-def _integrations(app: SandboxApp, method: str, rest: tuple[str, ...], query, body: bytes) -> SandboxResponse:
-    from .app import _json, api_error
-
-    if not rest:
-        refused = _allowed(app, method, "GET", "POST")
-        if refused is not None:
-            return refused
-        if method == "GET":
-            rows = list(state(app).integrations.values())
-            return _denied(app, "Read API Integrations") or _listing(app, query, rows, INTEGRATION_FIELDS)
-        return _denied(app, "Create API Integrations") or _save_integration(app, None, body)
-    number = app.parse_int(rest[0])
-    integration = state(app).integrations.get(number) if number is not None else None
-    if len(rest) == 2 and rest[1] != "client-credentials":
-        return api_error(404, "NOT_FOUND", "No resource at this path")
-    methods = ("POST",) if len(rest) == 2 else ("GET", "PUT")
-    refused = _allowed(app, method, *methods)
-    if refused is not None:
-        return refused
-    denied = _denied(app, {"GET": "Read", "PUT": "Update"}.get(method, "Create") + " API Integrations")
-    if denied is not None:
-        return denied
-    if integration is None:
-        return api_error(404, "INVALID_ID", f"API integration with id {rest[0]} not found", "id", object_id=rest[0])
-    if len(rest) == 2:
-        secret = state(app).new_secret()
-        with state(app).lock:
-            state(app).client_secrets[integration["clientId"]] = secret  # the previous secret stops working
-        return _json(200, {"clientId": integration["clientId"], "clientSecret": secret})
-    return _json(200, integration) if method == "GET" else _save_integration(app, integration["id"], body)
-
-
-def _save_integration(app: SandboxApp, integration_id: int | None, body: bytes) -> SandboxResponse:
-    """POST (201, a new id and clientId) or PUT (200) of an ApiIntegrationRequest, checked as Jamf does."""
-    from .app import _json, api_error
-
-    data = _json_body(body)
-    if not isinstance(data, dict):
-        return api_error(400, "INVALID_FIELD", "A JSON object is required", "body")
-    name, scopes = data.get("displayName"), data.get("authorizationScopes")
-    enabled, lifetime = data.get("enabled", True), data.get("accessTokenLifetimeSeconds", DEFAULT_TOKEN_LIFETIME)
-    if not isinstance(name, str) or not name.strip():
-        return api_error(400, "INVALID_FIELD", "displayName is required", "displayName")
-    if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
-        return api_error(400, "INVALID_FIELD", "authorizationScopes must be an array of API role names",
-                         "authorizationScopes")
-    known = {_role_record(app, role_id)["displayName"] for role_id in _all_roles(app)}
-    unknown = [s for s in scopes if s not in known]
-    if unknown:
-        return api_error(400, "INVALID_FIELD", f"API role does not exist: {unknown[0]}", "authorizationScopes")
-    if not isinstance(enabled, bool) or type(lifetime) is not int or not 1 <= lifetime <= 2**31 - 1:
-        return api_error(400, "INVALID_FIELD", "enabled must be a boolean and accessTokenLifetimeSeconds a "
-                         "positive whole number", "accessTokenLifetimeSeconds")
-    ident = state(app)
-    with ident.lock:
-        if any(i["displayName"] == name and i["id"] != integration_id for i in ident.integrations.values()):
-            return api_error(400, "DUPLICATE_FIELD", f"displayName must be unique: {name}", "displayName")
-        created = integration_id is None
-        if integration_id is None:
-            integration_id = max(ident.integrations, default=0) + 1
-        client_id = ident.integrations[integration_id]["clientId"] if not created else str(uuid.uuid4())
-        record = {"id": integration_id, "authorizationScopes": list(scopes), "displayName": name, "enabled": enabled,
-                  "accessTokenLifetimeSeconds": lifetime, "appType": "CLIENT_CREDENTIALS", "clientId": client_id}
-        ident.integrations[integration_id] = record
-    return _json(201 if created else 200, record)
 
 
 def _json_body(body: bytes):
