@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import sys
@@ -13,8 +14,8 @@ from jamfctl import __version__
 from jamfctl.cli import auth as auth_cmd
 from jamfctl.cli import sandbox as sandbox_cmd
 from jamfctl.cli import completion as completion_cmd
+from jamfctl.cli.lazy import DeferringGroup, root_command
 from jamfctl.context import AppContext
-from typer.core import TyperGroup
 
 # httpx imports its own command line (httpx._main: click, rich.progress, pygments; ~30 ms) whenever click and
 # rich are installed, as they are beside Typer; jamfctl never runs it. A None entry makes that import fail,
@@ -22,8 +23,9 @@ from typer.core import TyperGroup
 sys.modules.setdefault("httpx._main", None)
 
 
-class JamfctlGroup(TyperGroup):
-    """Reports jamfctl's own errors in one place, inside the app (so Typer's test runner sees them too)."""
+class JamfctlGroup(DeferringGroup):
+    """Reports jamfctl's own errors in one place, inside the app (so Typer's test runner sees them too).
+    `run` builds it with every command deferred (jamfctl.cli.lazy); typer.main.get_command(app) builds all."""
 
     def invoke(self, ctx):
         from jamfctl.cli import typer_compat
@@ -94,33 +96,30 @@ app = typer.Typer(
     epilog="Examples: jamfctl login | jamfctl computer show C02XK1JMJG5H | jamfctl computer list --all -o json",
 )
 
-class LazyNoun(TyperGroup):
-    """A resource noun (jamfctl.specs) whose verbs are built only when it is used: `--help` and completion
-    list the nouns from their declarations, so start-up stays flat however many nouns there are."""
+class LazyNoun(DeferringGroup):
+    """A resource noun (jamfctl.specs) whose verbs are declared only when it is used, and each built only
+    when it is used: `--help` and completion list the nouns from their declarations, so start-up stays flat
+    however many nouns there are, and `computer show` does not build `computer list` or the MDM actions."""
 
     def __init__(self, noun: str, specs) -> None:
         from jamfctl.cli.resource import noun_help
 
         super().__init__(name=noun, help=noun_help(specs), no_args_is_help=True)
         self._specs = specs
-        self._built = None
 
-    def _group(self):
-        if self._built is None:
+    def _declare(self) -> None:
+        if self._source is None:
             from jamfctl.cli.resource import build_noun
 
-            from jamfctl.cli import typer_compat
-
-            self._built = typer.main.get_group(build_noun(self.name, self._specs))
-            typer_compat.plain_string_coercion(self._built)
-            self.commands = self._built.commands  # Typer's "Did you mean" reads these
-        return self._built
+            self.defer(build_noun(self.name, self._specs))  # a Typer app without options: its verbs are all
 
     def list_commands(self, ctx) -> list[str]:
-        return self._group().list_commands(ctx)
+        self._declare()
+        return super().list_commands(ctx)
 
     def get_command(self, ctx, name: str):
-        return self._group().get_command(ctx, name)
+        self._declare()
+        return super().get_command(ctx, name)
 
 
 def _nouns() -> dict[str, LazyNoun]:
@@ -258,6 +257,12 @@ def _wants_json(app_ctx: AppContext, argv: list[str]) -> bool:
     return app_ctx.prints_data and not app_ctx.stdout_is_tty
 
 
+@functools.cache
+def _root():
+    """The root command, built once per process (tests run many invocations): its commands as they are used."""
+    return root_command(app)
+
+
 def run(argv: list[str], app_ctx: AppContext | None = None) -> int:
     """Run one invocation and return its exit code (see jamfctl.errors.ExitCode).
 
@@ -272,7 +277,7 @@ def run(argv: list[str], app_ctx: AppContext | None = None) -> int:
 
         typer_compat.register_completion_shells()
     try:
-        app(args=argv, prog_name="jamfctl", obj=app_ctx)
+        _root().main(args=argv, prog_name="jamfctl", obj=app_ctx)  # what app() does, with commands deferred
         return 0
     except SystemExit as exc:
         code = exc.code

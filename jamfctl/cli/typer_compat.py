@@ -113,3 +113,40 @@ def _coercions():
             return built._coerce_value(value, param=param, ctx=ctx)
 
     return SimpleNamespace(plain=PlainString, typers=TypersWhenNeeded)
+
+
+def registered(typer_app) -> list[tuple[str, object]]:
+    """(name, info) of a Typer app's commands, then its groups, in the order Typer's own group lists them;
+    nothing is built. A group added without a name (its commands merged into the parent) cannot be deferred."""
+    from typer.main import get_command_name, solve_typer_info_defaults
+
+    found = [(info.name or get_command_name(info.callback.__name__), info) for info in typer_app.registered_commands]
+    for info in typer_app.registered_groups:
+        name = solve_typer_info_defaults(info).name
+        if not name:
+            raise ValueError("a group added without a name cannot be built on demand")
+        found.append((name, info))
+    return found
+
+
+def build(info, typer_app):
+    """The Click command (or group) Typer builds for one registered command or group of `typer_app`."""
+    from typer.main import get_command_from_info, get_group_from_info
+    from typer.models import TyperInfo
+
+    if isinstance(info, TyperInfo):
+        return get_group_from_info(info, pretty_exceptions_short=typer_app.pretty_exceptions_short,
+                                   rich_markup_mode=typer_app.rich_markup_mode,
+                                   suggest_commands=typer_app.suggest_commands)
+    return get_command_from_info(info, pretty_exceptions_short=typer_app.pretty_exceptions_short,
+                                 rich_markup_mode=typer_app.rich_markup_mode)
+
+
+def without_commands(typer_app):
+    """A shallow copy of a Typer app with its callback and options but no commands or groups: Typer then
+    builds only the group itself."""
+    import copy
+
+    shell = copy.copy(typer_app)
+    shell.registered_commands, shell.registered_groups = [], []
+    return shell
