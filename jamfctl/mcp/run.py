@@ -72,12 +72,14 @@ def _list(client, spec: ResourceSpec, args: dict[str, Any], out: TextIO) -> list
     return [out.getvalue(), *_more(spec.plural, count, records.total_count, wanted)]
 
 
-def _more(plural: str, count: int, total: int | None, wanted: int) -> list[str]:
+def _more(plural: str, count: int, total: int | None, wanted: int, narrow: str = "a filter or name") -> list[str]:
+    """A note when more match than were sent, saying how to get the others (`narrow`: how to ask for fewer)."""
     from jamfctl.mcp.tools import MAX_LIMIT
 
     if not total or total <= count:
         return []
-    hint = "a filter or name" if wanted >= MAX_LIMIT else f"limit (at most {MAX_LIMIT}) or a filter or name"
+    hints = ([f"limit (at most {MAX_LIMIT})"] if wanted < MAX_LIMIT else []) + ([narrow] if narrow else [])
+    hint = " or ".join(hints) or "jamfctl itself (its commands are not bounded)"
     return [f"showing the first {count} of {total} {plural}; use {hint} for the others"]
 
 
@@ -117,7 +119,7 @@ def _members(client, spec: ResourceSpec, tool, args: dict[str, Any], out: TextIO
     group = _find(client, spec, tool, args, [])
     rows = collection.hook(spec, "members")(client, spec, group)
     count = output.Renderer(out, "json", fields=selected).many(_first(rows, wanted))
-    return [out.getvalue(), *_more("members", count, rows.total_count, wanted)]
+    return [out.getvalue(), *_more("members", count, rows.total_count, wanted, narrow="")]
 
 
 def _first(records, wanted: int):
