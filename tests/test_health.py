@@ -221,6 +221,13 @@ def test_load_thresholds_reads_the_config_file_and_login_keeps_the_table():
     assert config_module.load().health == {"checkin_warn_days": 2, "mdm_expiry_warn_days": 60}
 
 
+def test_load_thresholds_takes_a_config_or_a_table_without_reading_the_file():
+    write_config("[health]\nnope = 1\n")  # not read: the caller's config is used
+    assert checks.load_thresholds(config_module.Config(health={"checkin_fail_days": 40})).checkin_fail_days == 40
+    assert checks.load_thresholds({"firewall_off": "fail"}).firewall_off == FAIL
+    assert checks.load_thresholds(config_module.Config()) == T
+
+
 @pytest.mark.parametrize("text", ["[health]\nnope = 1\n", "health = 3\n", '[health]\nstale_checkin_days = "sk-123"\n'])
 def test_a_bad_health_table_is_a_config_error(text):
     write_config(text)
