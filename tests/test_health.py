@@ -140,7 +140,8 @@ def storage(free_mb: float, size_mb: float | None = 1_024_000) -> dict:
 @pytest.mark.parametrize("free_mb, verdict", [(102_400, OK), (102_399, WARN), (51_200, WARN), (51_199, FAIL)])
 def test_free_disk_percent_at_its_thresholds(free_mb, verdict):
     check = one("disk-free", storage(free_mb))  # a 1000 GB boot partition: 10 % is 100 GB, far over 20 GB
-    assert check.verdict == verdict and check.value == round(100 * free_mb / 1_024_000, 1)
+    assert check.verdict == verdict and check.value == round(free_mb / 1024, 1)
+    assert f"({100 * free_mb / 1_024_000:.0f} %)" in check.detail
 
 
 @pytest.mark.parametrize("free_mb, verdict", [(20_480, OK), (20_479, WARN), (10_240, WARN), (10_239, FAIL)])

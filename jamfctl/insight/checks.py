@@ -32,7 +32,7 @@ class Check(NamedTuple):
     name: str
     verdict: str  # ok | warn | fail | unknown
     detail: str  # one short human sentence
-    value: Any  # the fact measured (days, version, state, percent free), None when unknown
+    value: Any  # the fact measured (age in days, version, state, GB free, expiry date); None when unknown
 
 
 @dataclass(frozen=True)
@@ -337,7 +337,7 @@ def check_disk(storage: Mapping, t: Thresholds) -> Check:
     warn_pct = percent is not None and percent < t.disk_free_warn_percent
     verdict = FAIL if (gb < t.disk_free_fail_gb or low_pct) else WARN if (gb < t.disk_free_warn_gb or warn_pct) else OK
     shown = f"{gb:.1f} GB free" + (f" ({percent:.0f} %)" if percent is not None else "")
-    return Check("disk-free", verdict, shown, round(percent, 1) if percent is not None else round(gb, 1))
+    return Check("disk-free", verdict, shown, round(gb, 1))
 
 
 def check_mdm_profile(general: Mapping, t: Thresholds, now: float) -> Check:
