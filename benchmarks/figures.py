@@ -304,3 +304,35 @@ def cpu_per_record(bench: Bench, box: Sandbox, n: int, cpu: set[int] | None, ser
             / floor, goal, f"({spent:.2f}s - {fixed:.2f}s --limit 1) / {box.computers} = {per_record * 1e6:.0f} us; "
             f"floor {floor / box.computers * 1e6:.0f} us (json loads+dumps, {'+'.join(s[:3] for s in sections)})"))
     return figures
+
+
+# --- (j) jamfctl against jamf-pro-sdk at its fastest -----------------------------------------------------
+def sdk_race(bench: Bench, slow: Sandbox, n: int, sdk: bool, warmup: int = 1) -> list[Figure]:
+    """Wall time of `computer list --all -o ndjson` against the SDK Paginator with return_model=None (raw
+    dicts, json.dumps per record), the same sections asked for, interleaved at the sandbox's latency."""
+    cases = (("j1", "GENERAL", ["--fields", "id,general"]), ("j2", ",".join(DEFAULT_SECTIONS), []))
+    if not sdk:
+        return [Figure(key, f"jamfctl / jamf-pro-sdk Paginator(return_model=None), {sections}", None, "<= 1.0", None,
+                       "skipped: jamf_pro_sdk is not installed in the benchmark venv (run.py --setup)")
+                for key, sections, _ in cases]
+    computers, url = slow.computers, slow.wait_ready()
+    env = bench.env(JAMF_URL=url, JAMF_CLIENT_ID="jamfctl-sandbox", JAMF_CLIENT_SECRET="sandbox-secret",
+                    PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    figures = []
+    for key, sections, extra in cases:
+        ours = [bench.jamfctl, "computer", "list", "--all", "-o", "ndjson", *extra]
+        theirs = [bench.python, str(HERE / "sdk_paginator.py"), url, "--raw", "--sections", sections]
+        times: dict[str, list[float]] = {"jamfctl": [], "sdk": []}
+        for rep in range(-warmup, n):
+            for name, cmd, cmd_env in (("sdk", theirs, bench.env()), ("jamfctl", ours, env)):
+                result = stream_run(cmd, cmd_env, "ndjson")
+                if result.records != computers:
+                    raise BenchError(f"{name} listed {result.records} of {computers} computers ({sections})")
+                if rep >= 0:
+                    times[name].append(result.total)
+        tj, ts = median(times["jamfctl"]), median(times["sdk"])
+        shown = "GENERAL (jamfctl --fields id,general)" if extra else "the 4 default sections"
+        figures.append(judged(
+            key, f"jamfctl / jamf-pro-sdk Paginator(return_model=None), {computers} @ {slow.latency_ms} ms, {shown}",
+            tj / ts, "<= 1.0", f"{tj:.2f}s / {ts:.2f}s; `{' '.join(['jamfctl', *ours[1:]])}`"))
+    return figures

@@ -20,11 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bulk  # noqa: E402
 import figures  # noqa: E402
 from harness import HERE, ROOT, Bench, BenchError, Sandbox, check_venv, cpus, has_module  # noqa: E402
 
 DEFAULT_VENV = HERE / ".venv"
-GROUPS = ("startup", "show", "paging", "memory", "sandbox", "cpu")
+GROUPS = ("startup", "show", "paging", "memory", "sandbox", "cpu", "sdk", "bulk")
 
 
 @dataclass(frozen=True)
@@ -43,14 +44,19 @@ class Plan:
     fleet_computers: int = 100_000
     cpu_reps: int = 3
     cpu_computers: int = 20_000
+    bulk_reps: int = 3
+    bulk_devices: int = 1000  # MDM action targets (and the size of the backup / multi sandbox)
+    bulk_latency_ms: int = 200
+    bulk_profiles: int = 10  # multi's instances
 
 
 PLANS = {
     "full": Plan(),
-    "quick": Plan(startup_reps=7, show_reps=7, paging_reps=2, memory_reps=1, fleet_reps=3, cpu_reps=1),
+    "quick": Plan(startup_reps=7, show_reps=7, paging_reps=2, memory_reps=1, fleet_reps=3, cpu_reps=1, bulk_reps=1),
     "smoke": Plan(warmup=0, startup_reps=1, show_reps=1, show_latency_ms=10, paging_reps=1, paging_computers=2500,
                   paging_latency_ms=20, memory_reps=1, memory_small=500, memory_big=2500, fleet_reps=1,
-                  fleet_computers=2500, cpu_reps=1, cpu_computers=2500),
+                  fleet_computers=2500, cpu_reps=1, cpu_computers=2500, bulk_reps=1, bulk_devices=100,
+                  bulk_latency_ms=20, bulk_profiles=3),
 }
 
 
@@ -112,10 +118,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # All sandboxes start (and build their fleets) first, so nothing else runs while start-up is timed.
         show_box = sandbox(500, plan.show_latency_ms) if "show" in args.groups else None
-        fast = sandbox(plan.paging_computers, 0) if "paging" in args.groups else None
-        slow = sandbox(plan.paging_computers, plan.paging_latency_ms) if "paging" in args.groups else None
+        fast = sandbox(plan.paging_computers, 0) if {"paging", "bulk"} & set(args.groups) else None
+        slow = sandbox(plan.paging_computers, plan.paging_latency_ms) if {"paging", "sdk", "bulk"} & set(args.groups) \
+            else None
         small = sandbox(plan.memory_small, 0) if "memory" in args.groups else None
-        big = sandbox(plan.memory_big, 0) if "memory" in args.groups else None
+        big = sandbox(plan.memory_big, 0) if {"memory", "bulk"} & set(args.groups) else None
+        # A tenth more computers than MDM targets: the sandbox leaves a few unmanaged (they get no command).
+        bulk_size = plan.bulk_devices + plan.bulk_devices // 10
+        bulk_fast = sandbox(bulk_size, 0) if "bulk" in args.groups else None
+        bulk_slow = sandbox(bulk_size, plan.bulk_latency_ms) if "bulk" in args.groups else None
         cpu_box = sandbox(plan.cpu_computers, 0) if "cpu" in args.groups else None
         for box in sandboxes:
             box.wait_ready()
@@ -127,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
             ("memory", lambda: figures.memory(bench, small, big, plan.memory_reps)),
             ("sandbox", lambda: figures.fleet_build(bench, plan.fleet_computers, plan.fleet_reps, client_cpu,
                                                     plan.warmup)),
+            ("sdk", lambda: figures.sdk_race(bench, slow, plan.paging_reps, sdk, plan.warmup)),
+            ("bulk", lambda: bulk_figures(bench, plan, fast, slow, big, bulk_fast, bulk_slow)),
             ("cpu", lambda: figures.cpu_per_record(bench, cpu_box, plan.cpu_reps, client_cpu, server_cpus,
                                                    plan.warmup)),
         ]
@@ -154,6 +167,21 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if any(f.ok is False for f in results) else 0
 
 
+def bulk_figures(bench: Bench, plan: Plan, fast: Sandbox, slow: Sandbox, big: Sandbox, bulk_fast: Sandbox,
+                 bulk_slow: Sandbox) -> list[figures.Figure]:
+    n, warmup = plan.bulk_reps, plan.warmup
+    out = [bulk.mdm_action(bench, bulk_fast, bulk_slow, n, plan.bulk_devices, warmup),
+           bulk.backup(bench, bulk_fast, bulk_slow, n, warmup), bulk.api_paginate(bench, fast, slow, n, warmup)]
+    landed = subprocess.run([bench.jamfctl, "report", "security", "--help"], env=bench.env(), capture_output=True)
+    if landed.returncode == 0:
+        out.append(bulk.report_memory(bench, big, n))
+    else:
+        out.append(bulk.not_landed("k4", f"peak RSS, report security over {big.computers} computers", "<= 120",
+                                   "not landed: `jamfctl report security --help` fails on this checkout", unit="MB"))
+    out.append(bulk.multi(bench, bulk_slow, n, warmup, plan.bulk_profiles))
+    return out
+
+
 def fmt_value(fig: figures.Figure) -> str:
     if fig.value is None:
         return "-"
@@ -179,7 +207,7 @@ def print_table(results: list[figures.Figure], plan: Plan, mode: str, elapsed: f
             print("  ".join("-" * w for w in widths) + "  " + "-" * 11)
     print(f"\n{mode} run in {elapsed:.0f} s: medians of {plan.startup_reps} (start-up), {plan.show_reps} (show), "
           f"{plan.paging_reps} (paging), {plan.memory_reps} (memory), {plan.fleet_reps} (sandbox), "
-          f"{plan.cpu_reps} (cpu) runs; start-up, show and cpu clients pinned to one CPU.")
+          f"{plan.cpu_reps} (cpu), {plan.bulk_reps} (bulk) runs; start-up, show and cpu clients pinned to one CPU.")
 
 
 if __name__ == "__main__":
