@@ -69,6 +69,8 @@ COMMANDS = {  # commands with -o, with the options that reach the most code (run
     "computer laps": ["computer", "laps", SERIAL],
     "computer laps --reveal": ["computer", "laps", SERIAL, "--account", "ladmin", "--reveal", "--yes"],
     "computer health": ["computer", "health", SERIAL, "--fail-on", "fail"],
+    "report security": ["report", "security", "--group", "All Managed Clients", "--filter", "general.name==*"],
+    "report security --html": ["report", "security", "--html", "{home}/report.html"],  # the page is searched too
     # MDM actions: sent (--yes) where the sandbox's fleet survives them, else shown (--dry-run)
     "computer lock": ["computer", "lock", SERIAL, "--yes"],
     "computer erase": ["computer", "erase", SERIAL, "--dry-run"],
