@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from jamfctl.cli.options import FieldsOpt, OutputOpt, app_context, note, renderer
+from jamfctl.cli.options import OutputOpt, app_context, note, renderer
 
 ENDPOINTS = ("GET /api/v1/managed-software-updates/available-updates",
              "GET /api/v4/computers-inventory (sections GENERAL, HARDWARE, OPERATING_SYSTEM, SECURITY, "
@@ -26,28 +26,29 @@ clock = time.time  # the checks' "now"; tests pin it
 GroupOpt = Annotated[Optional[str], typer.Option("--group", metavar="NAME", help="Only this computer group's members.")]
 FilterOpt = Annotated[Optional[str], typer.Option(
     "--filter", metavar="RSQL", help="Only computers matching this RSQL filter (as computer list --filter).")]
+FieldsOpt = Annotated[Optional[str], typer.Option(
+    "--fields", metavar="FIELDS", help="Flagged computers' fields: id, serialNumber, name, osVersion, worst, reasons.")]
 HtmlOpt = Annotated[Optional[str], typer.Option(
     "--html", metavar="FILE", help="Also write the report as one self-contained HTML page (no -o: nothing on stdout).")]
 
 app = typer.Typer(help="Fleet reports.\n\nExamples: jamfctl report security | jamfctl report security --html r.html",
                   no_args_is_help=True)
 
-HELP = """Fleet security posture: FileVault, SIP, Gatekeeper and firewall rates, macOS spread, stale
-check-ins, MDM profiles expiring, and every flagged computer (a warning or failure on any check) with why.
-
-Every computer in scope is read once, page by page (5 pages in flight, only the sections the checks need),
-and folded into counts; the checks and their thresholds are those of `computer health` (the [health] table
-of the config file). --group limits it to a computer group's members, --filter to an RSQL match.
--o json/yaml: one document (summary, checks, os, flagged). -o ndjson/csv: one row per flagged computer.
---html FILE: one self-contained page with charts (no external assets; prints well). Needs 'Read Computers'
-(and the group privileges with --group).
-
-Examples:\n
-  jamfctl report security\n
-  jamfctl report security -o json | jq .summary\n
-  jamfctl report security --group 'All Managed Clients' --html security.html\n
-  jamfctl report security --filter 'general.remoteManagement.managed==true' -o csv > flagged.csv
-"""
+HELP = (  # paragraphs of one line each: rich reflows them to the terminal's width
+    "Fleet security posture: FileVault, SIP, Gatekeeper and firewall rates, macOS spread, stale check-ins, "
+    "MDM profiles expiring, and every flagged computer (a warning or failure on any check) with why.\n\n"
+    "Every computer in scope is read once, page by page (5 pages in flight, only the sections the checks need), "
+    "and folded into counts. The checks and thresholds are those of `computer health` (the health table of the "
+    "config file). --group limits it to a computer group's members, --filter to an RSQL match.\n\n"
+    "-o json or yaml: one document (summary, checks, os, flagged). -o ndjson or csv: one row per flagged "
+    "computer. --html FILE: one self-contained page with charts (no external assets; prints well). Needs "
+    "'Read Computers' (and the group privileges with --group).\n\n"
+    "Examples:\n\n"
+    "  jamfctl report security\n\n"
+    "  jamfctl report security -o json | jq .summary\n\n"
+    "  jamfctl report security --group 'All Managed Clients' --html security.html\n\n"
+    "  jamfctl report security --filter 'general.remoteManagement.managed==true' -o csv > flagged.csv\n"
+)
 
 
 @app.callback()
