@@ -285,9 +285,10 @@ def test_setup_against_sandbox_serve_with_the_password_on_stdin(tmp_path):
         rows = json.loads(jamfctl("commands", "-o", "json").stdout)
         read = {p for row in rows if row["writes"] is False and not row["reveals"] for p in row["privileges"] or ()}
         assert role["displayName"] == "jamfctl-read-only" and set(role["privileges"]) == read
-        # On a terminal: the password is asked for hidden, then the plan is confirmed; the role is reused.
+        # On a terminal: the password is asked for hidden, then the plan is confirmed; the role is reused. The
+        # answer waits for getpass's own " " (written once echo is off: typed before, it would be flushed).
         screen = on_terminal([str(JAMFCTL), "setup", "--url", url, "--username", ADMIN, "-p", "tty"], env,
-                             {b"password": PASSWORD.encode() + b"\n", b"[y/n]": b"y\n"})
+                             {b"password: ": PASSWORD.encode() + b"\n", b"[y/n]": b"y\n"})
         assert "API client 'jamfctl-tty'" in screen and "works" in screen, screen
         assert PASSWORD not in screen and "reuse (id 3)" in screen
     finally:
