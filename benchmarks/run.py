@@ -138,10 +138,10 @@ def main(argv: list[str] | None = None) -> int:
             ("memory", lambda: figures.memory(bench, small, big, plan.memory_reps)),
             ("sandbox", lambda: figures.fleet_build(bench, plan.fleet_computers, plan.fleet_reps, client_cpu,
                                                     plan.warmup)),
-            ("sdk", lambda: figures.sdk_race(bench, slow, plan.paging_reps, sdk, plan.warmup)),
-            ("bulk", lambda: bulk_figures(bench, plan, fast, slow, big, bulk_fast, bulk_slow)),
             ("cpu", lambda: figures.cpu_per_record(bench, cpu_box, plan.cpu_reps, client_cpu, server_cpus,
                                                    plan.warmup)),
+            ("sdk", lambda: figures.sdk_race(bench, slow, plan.paging_reps, sdk, plan.warmup)),
+            ("bulk", lambda: bulk_figures(bench, plan, fast, slow, big, bulk_fast, bulk_slow)),
         ]
         for group, step in steps:
             if group in args.groups:
