@@ -20,10 +20,11 @@ INSTALL = "pip install 'jamfctl[mcp]'"
 def serve(ctx: typer.Context) -> None:
     """Serve the read-only commands as MCP tools on stdin/stdout, for one profile, until stdin closes.
 
-    Tools: NOUN_list and NOUN_show for every noun (group_members too), with the options the CLI's list and show
-    take, lists bounded (default 50, at most 500). Never a tool: secrets on request, MDM actions, writes, `api`,
-    tokens. Every result is redacted as -o json is. The profile (-p, JAMFCTL_PROFILE, the JAMF_* variables or
-    the default) is chosen and checked once, at start; no tool can change it. Logs go to stderr only.
+    Tools: NOUN_list and NOUN_show for every noun, group_members, computer_health and report_security, with the
+    options those commands take; lists bounded (default 50, at most 500). Never a tool: secrets on request, MDM
+    actions, writes, `api`, tokens. Every result is redacted as -o json is. The profile (-p, JAMFCTL_PROFILE,
+    the JAMF_* variables or the default) is chosen and checked once, at start; no tool can change it. Logs go to
+    stderr only.
 
     Examples:\n
       jamfctl -p prod mcp serve\n
