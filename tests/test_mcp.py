@@ -317,6 +317,16 @@ def test_without_the_sdk_it_says_how_to_install_it_and_sends_nothing(cli, monkey
     assert run.exit_code == 1 and "pip install 'jamfctl[mcp]'" in run.stderr and app.seen == []
 
 
+@pytest.mark.parametrize("version", ["1.26.0", "3.0.0"])
+def test_an_sdk_of_another_major_version_is_refused_by_name(cli, monkeypatch, version):
+    import importlib.metadata
+
+    real = importlib.metadata.version
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: version if name == "mcp" else real(name))
+    run = cli.run("-p", "sandbox", "mcp", "serve")
+    assert run.exit_code == 1 and f"(mcp {version} is installed)" in run.stderr and "--upgrade" in run.stderr
+
+
 def test_commands_lists_mcp_serve_as_a_read_with_its_tools_privileges(jamfctl):
     rows = {row["command"]: row for row in json.loads(jamfctl("commands", "-o", "json").stdout)}
     row = rows["mcp serve"]

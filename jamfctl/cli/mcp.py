@@ -14,6 +14,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 INSTALL = "pip install 'jamfctl[mcp]'"
+SDK_VERSIONS = ((2, 3), (3, 0))  # as the extra pins it: mcp>=2.3,<3
 
 
 @app.command("serve")
@@ -31,13 +32,12 @@ def serve(ctx: typer.Context) -> None:
       jamfctl -p sandbox mcp serve    (try it: a simulated server, no login)\n
       an MCP client's config: {"command": "jamfctl", "args": ["-p", "prod", "mcp", "serve"]}
     """
-    import importlib.util
-
     from jamfctl.errors import JamfctlError
 
     app_ctx = app_context(ctx)
-    if importlib.util.find_spec("mcp") is None:
-        raise JamfctlError(f"`jamfctl mcp serve` needs the MCP SDK, an optional part of jamfctl: {INSTALL}")
+    problem = _sdk_problem()
+    if problem:
+        raise JamfctlError(problem)
     from jamfctl.mcp import server, tools
 
     creds = app_ctx.credentials()  # pinned: resolved once, before the first request
@@ -47,3 +47,22 @@ def serve(ctx: typer.Context) -> None:
     note(app_ctx, f"MCP server on stdio for {creds.url} ({where}): {len(tools.tools())} read-only tools; "
                   "stop it by closing stdin")
     server.serve(client, app_ctx.stdin, app_ctx.stdout)
+
+
+def _sdk_problem() -> str | None:
+    """Why the installed MCP SDK cannot serve (missing, or a version whose API differs), before anything is sent."""
+    import importlib.metadata
+    import importlib.util
+
+    if importlib.util.find_spec("mcp") is None:
+        return f"`jamfctl mcp serve` needs the MCP SDK, an optional part of jamfctl: {INSTALL}"
+    try:
+        version = importlib.metadata.version("mcp")
+    except importlib.metadata.PackageNotFoundError:
+        return f"the MCP SDK is incompletely installed (no package metadata): {INSTALL}"
+    parts = tuple(int(p) if p.isdigit() else 0 for p in version.split(".")[:2])
+    low, high = SDK_VERSIONS
+    if not low <= parts < high:
+        return (f"`jamfctl mcp serve` needs MCP SDK {low[0]}.{low[1]} or newer, before {high[0]} "
+                f"(mcp {version} is installed): pip install --upgrade 'jamfctl[mcp]'")
+    return None
