@@ -295,6 +295,16 @@ def test_a_piped_session_gets_every_answer_before_the_server_exits(cli):
     assert "MCP server on stdio" in run.stderr and "Traceback" not in run.text
 
 
+def test_a_read_only_profile_and_a_writing_one_offer_the_same_reads(cli):
+    def offered(env: dict) -> list[str]:
+        run = cli.run("-p", "sandbox", "mcp", "serve", stdin=jsonrpc(("tools/list", {})), env=env)
+        assert run.exit_code == 0, run.stderr
+        return [tool["name"] for tool in json.loads(run.stdout.splitlines()[1])["result"]["tools"]]
+
+    assert offered({"JAMFCTL_READ_ONLY": "1"}) == offered({"JAMFCTL_READ_ONLY": "0"}) == [
+        tool.name for tool in mcp_tools.tools()]
+
+
 def test_credentials_are_checked_once_at_start_and_a_refused_secret_exits_3(cli):
     app = RecordingSandbox(SandboxConfig(computers=20))
     cli.use_transport(lambda: SandboxTransport(app))
