@@ -16,7 +16,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV = Path(sys.executable).parent.parent  # the venv running the tests, which has jamfctl installed
-FIGURES = ["a", "b", "c", "d", "e1", "e2", "e3", "f1", "f2", "f3", "f4", "g1", "g2", "h1"]
+FIGURES = ["a", "b", "c", "d", "e1", "e2", "e3", "f1", "f2", "f3", "f4", "g1", "g2", "h1",
+           "i1", "i2", "i3", "i4", "i5", "i6", "j1", "j2", "k1", "k2", "k3", "k4", "k5"]
 
 
 @pytest.mark.slow
