@@ -184,7 +184,10 @@ def test_over_http_against_sandbox_serve_with_environment_credentials(tmp_path):
     from jamfctl.sandbox import SANDBOX_CLIENT_ID
 
     access_log = tmp_path / "access.log"
-    env = {"HOME": str(tmp_path), "JAMFCTL_CONFIG_DIR": str(tmp_path / "cfg"), "PATH": "/usr/bin:/bin"}
+    keyring_file = tmp_path / "keyring.json"  # the token cache goes to a test keychain, never the real one
+    env = {"HOME": str(tmp_path), "JAMFCTL_CONFIG_DIR": str(tmp_path / "cfg"), "PATH": "/usr/bin:/bin",
+           "PYTHON_KEYRING_BACKEND": "support.keyrings.FileKeyring", "JAMFCTL_TEST_KEYRING": str(keyring_file),
+           "PYTHONPATH": str(Path(__file__).resolve().parent)}
     with open(access_log, "w") as log:
         served = subprocess.Popen([str(JAMFCTL), "sandbox", "serve", "--port", "0", "--computers", "20"],
                                   stdout=subprocess.PIPE, stderr=log, text=True, env=env)
@@ -206,6 +209,8 @@ def test_over_http_against_sandbox_serve_with_environment_credentials(tmp_path):
         stderr = errlog.read_text()
         assert f"MCP server on stdio for {url} (environment credentials)" in stderr and "debug:" in stderr
         assert SANDBOX_CLIENT_SECRET not in stderr + "".join(listed.texts) and "Bearer " not in stderr
+        cached = keyring_file.read_text() if keyring_file.exists() else ""
+        assert SANDBOX_CLIENT_SECRET not in cached  # only a token (keyed by a fingerprint) may be cached there
     finally:
         served.terminate()
         served.wait(timeout=10)
