@@ -13,7 +13,7 @@ new command lands in a level by its declaration alone:
 - full: every command's privileges: standard plus secrets on request (FileVault keys, LAPS, lock PINs,
   recovery lock), the destructive MDM actions (erase, remove MDM, clear passcode) and device locks.
 
-Rows without a command family count in no level: `api` and `multi` need the privileges of what they run, and
+Writes without a command family count in no level: `api` and `multi` need the privileges of what they run, and
 `setup` needs the admin's (creating API roles would let a client raise its own privileges). Stdlib only.
 """
 from __future__ import annotations
@@ -29,12 +29,14 @@ FULL_ONLY = frozenset({"computer lock", "mobile lock", "mobile lost-mode"})
 
 def level_of(row: dict) -> str | None:
     """The least level that includes a catalogue row's command; None if the row counts in no level."""
-    if not row.get("family") or not row.get("privileges"):
+    if not row.get("privileges"):
         return None
     if row.get("reveals"):
         return "full"
     if not row.get("writes"):
-        return "read-only"
+        return "read-only"  # every read, also those of no family (computer health, report security, mcp serve)
+    if not row.get("family"):
+        return None  # api, multi: the privileges of what they run; setup: the admin's
     write = specs.write_for(row["command"])
     if write is None or write.destructive or row["command"] in FULL_ONLY:
         return "full"
