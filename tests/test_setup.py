@@ -81,6 +81,23 @@ def test_the_levels_nest_and_keep_secrets_and_destruction_for_full(cli):
     assert not {p for p in full if p.startswith(("Create API", "Update API"))}  # setup's are the admin's own
 
 
+def test_the_level_rule_on_rows_of_each_kind():
+    def row(command, writes, privileges, family=None, reveals=False):
+        return {"command": command, "writes": writes, "reveals": reveals, "family": family, "privileges": privileges}
+
+    rows = [row("report security", False, ["Read A"]),  # a read of no family still counts
+            row("computer filevault", False, ["Read A", "View K"], "computer (reveal)", reveals=True),
+            row("computer restart", True, ["Send R"], "computer (writes)"),
+            row("computer lock", True, ["Send L"], "computer (writes)"),  # not flagged destructive: FULL_ONLY
+            row("computer erase", True, ["Send W"], "computer (writes)"),  # destructive in specs.WRITES
+            row("api", True, ["as the schema names for the endpoint"]), row("setup", True, ["Create API Roles"]),
+            row("undeclared thing", None, None)]
+    assert levels.privileges("read-only", rows) == ["Read A"]
+    assert levels.privileges("standard", rows) == ["Read A", "Send R"]
+    assert levels.privileges("full", rows) == ["Read A", "Send L", "Send R", "Send W", "View K"]
+    assert levels.needed_by("Read A", "full", rows) == ["report security", "computer filevault"]
+
+
 def test_a_second_run_creates_nothing(cli, app, keychain):
     assert cli.run(*SETUP, "--yes", stdin=PASSWORD).exit_code == 0
     secret = keychain.entries[("jamfctl", "default")]
