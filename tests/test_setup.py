@@ -108,6 +108,12 @@ def test_a_second_run_creates_nothing(cli, app, keychain):
     assert writes(app) == [] and "Nothing created" in again.stdout
     assert keychain.entries[("jamfctl", "default")] == secret  # not rotated
     assert len(identity.state(app).roles) == 1 and len(identity.state(app).integrations) == 1
+    other = cli.run(*SETUP, "-p", "other", "--yes", stdin=PASSWORD)  # a second profile: its own client, same role
+    assert other.exit_code == 0 and len(identity.state(app).integrations) == 2 and len(identity.state(app).roles) == 1
+    made_default = cli.run(*SETUP, "--yes", "--default", stdin=PASSWORD)  # nothing to create, but --default is kept
+    assert made_default.exit_code == 0 and "'default' is the default profile" in made_default.stdout
+    status = json.loads(cli.run("auth", "status", "-o", "json").stdout)
+    assert [row["profile"] for row in status if row["default"]] == ["default"]
 
 
 def test_a_lost_secret_is_replaced_and_the_old_one_stops_working(cli, app, keychain):

@@ -162,6 +162,8 @@ def setup(
                 app_ctx.stdout.write(f"Nothing created: role '{inputs.role_name}' and API client "
                                      f"'{inputs.client_name}' are as level {inputs.level} needs, and profile "
                                      f"'{inputs.profile}' holds a working secret for them.\n")
+                if default:
+                    _make_default(app_ctx, inputs.profile)
                 return
             _confirm(app_ctx, inputs, len(requests), yes)
             creds = _apply(app_ctx, admin, inputs, plan, requests)
@@ -355,6 +357,16 @@ def _show(app_ctx: AppContext, inputs: Inputs, plan: Plan) -> None:
     note(app_ctx, f"on {inputs.url}: API role '{inputs.role_name}': {role}; API client '{inputs.client_name}': "
                   f"{client}; client secret: {secret}; profile '{inputs.profile}': URL and client id in the config, "
                   "the secret in the OS keychain")
+
+
+def _make_default(app_ctx: AppContext, name: str) -> None:
+    from jamfctl import config
+
+    cfg = config.load()
+    if cfg.default_profile != name:
+        cfg.default_profile = name
+        config.save(cfg)
+    app_ctx.stdout.write(f"'{name}' is the default profile.\n")
 
 
 def _confirm(app_ctx: AppContext, inputs: Inputs, count: int, yes: bool) -> None:
