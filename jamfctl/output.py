@@ -10,7 +10,8 @@ import difflib
 import functools
 import json
 import re
-from typing import Any, Iterable, TextIO
+from json.encoder import c_make_encoder, encode_basestring, encode_basestring_ascii
+from typing import Any, Callable, Iterable, TextIO
 
 from jamfctl import redact
 from jamfctl.errors import ValidationError
@@ -103,8 +104,11 @@ def select(record: dict, paths: list[str] | None) -> dict:
     values with the record (copy-on-write: neither is changed); callers must not mutate it."""
     if not paths:
         return record
+    split = _split_paths(tuple(paths))
+    if type(record) is dict and all(len(parts) == 1 for parts in split):  # top-level keys only (id,general)
+        return {parts[0]: record.get(parts[0]) for parts in split}
     out: dict = {}
-    for parts in _split_paths(tuple(paths)):
+    for parts in split:
         picked = _pick(record, parts)
         _merge(out, _null_shape(parts) if picked is MISSING else picked)
     return out
@@ -112,7 +116,19 @@ def select(record: dict, paths: list[str] | None) -> dict:
 
 @functools.lru_cache(maxsize=64)
 def _split_paths(paths: tuple[str, ...]) -> tuple[list[str], ...]:
-    return tuple(path.split(".") for path in paths)
+    return tuple(path.split(".") for path in dict.fromkeys(paths))
+
+
+def _encoder(ascii_only: bool, pretty: bool) -> Callable[[Any], str]:
+    """json.dumps for a stream of records, set up once: the C encoder without the circular-reference check
+    (data from JSON, or built by jamfctl, has no cycles; depth is still bounded by the recursion limit)."""
+    if pretty or c_make_encoder is None:
+        return json.JSONEncoder(indent=2 if pretty else None, ensure_ascii=ascii_only,
+                                separators=None if pretty else (",", ":")).encode
+    encode = c_make_encoder(None, json.JSONEncoder().default,
+                            encode_basestring_ascii if ascii_only else encode_basestring,
+                            None, ":", ",", False, False, True)
+    return lambda data: "".join(encode(data, 0))
 
 
 def get_path(record: Any, path: str) -> Any:
@@ -127,7 +143,7 @@ def get_path(record: Any, path: str) -> Any:
     return record
 
 
-def _column_getter(path: str):
+def _column_getter(path: str) -> Callable[[Any], Any]:
     """A CSV column's value in a record, as `get_path` finds it, with the path split once per stream.
     (A dot path names nested keys; a key that itself holds a dot is not read across levels.)"""
     parts = path.split(".")
@@ -144,6 +160,40 @@ def _column_getter(path: str):
         return value
 
     return walk
+
+
+def _row_reader(header: list[str]) -> Callable[[Any], list]:
+    """The raw values of a record's CSV row, for a header fixed for the whole stream. Neighbouring columns
+    `s.a`, `s.b`, ... of one object `s` are read with one lookup of `s` and a C-level map over their keys;
+    any other column (top level, deeper, or where `s` is not an object) by its own walk."""
+    runs: list[tuple[int, int, str, list[str]]] = []  # (start, end, object key, leaf keys)
+    for index, path in enumerate(header):
+        parts = path.split(".")
+        if len(parts) == 2 and runs and runs[-1][1] == index and runs[-1][2] == parts[0]:
+            start, _, key, leaves = runs[-1]
+            runs[-1] = (start, index + 1, key, [*leaves, parts[1]])
+        elif len(parts) == 2:
+            runs.append((index, index + 1, parts[0], [parts[1]]))
+    in_runs = {i for start, end, _, _ in runs for i in range(start, end)}
+    walks = [(i, _column_getter(path)) for i, path in enumerate(header) if i not in in_runs]
+    getters = [_column_getter(path) for path in header]
+    width = len(header)
+
+    def read(record: Any) -> list:
+        if type(record) is not dict:
+            return [get(record) for get in getters]
+        row: list = [None] * width
+        for start, end, key, leaves in runs:
+            inner = record.get(key)
+            if type(inner) is dict:
+                row[start:end] = map(inner.get, leaves)
+            elif inner is not None:  # a list (each item's value) or a scalar: the general walk
+                row[start:end] = [getters[i](record) for i in range(start, end)]
+        for i, get in walks:
+            row[i] = get(record)
+        return row
+
+    return read
 
 
 def flatten(record: Any, prefix: str = "") -> dict[str, Any]:
@@ -269,8 +319,7 @@ class Renderer:
         count = 0
         stream = (self._prepare(r) for r in records)
         if self.fmt == "json":
-            encode = json.JSONEncoder(indent=2 if self.pretty else None, ensure_ascii=self.ascii_json,
-                                      separators=None if self.pretty else (",", ":")).encode
+            encode = _encoder(self.ascii_json, self.pretty)
             batch: list[str] = []
             try:
                 for count, data in enumerate(stream, 1):
@@ -288,7 +337,7 @@ class Renderer:
             if not count:
                 self.out.write("[]\n")
         elif self.fmt == "ndjson":
-            encode = json.JSONEncoder(ensure_ascii=self.ascii_json, separators=(",", ":")).encode
+            encode = _encoder(self.ascii_json, False)
             batch = []
             try:
                 for count, data in enumerate(stream, 1):
@@ -331,7 +380,6 @@ class Renderer:
 
         header = list(self.csv_columns or [])
         count = 0
-        getters: list = []
         for count, data in enumerate(stream, 1):
             if count == 1:
                 flat = flatten(data)
@@ -340,10 +388,9 @@ class Renderer:
                 elif whole_record:
                     header += [k for k, v in flat.items() if v is not None and not _covered(k, header)]
                 write_row(header)
-                # Each column's path split once; a row is then one walk per column (no flattening per record).
-                getters = [_column_getter(h) for h in header]
-            row = [_csv_cell(get(data)) for get in getters]
-            write_row(row)
+                # The columns' paths read once; a row is then lookups, not a flattening of every record.
+                read = _row_reader(header)
+            write_row(list(map(_csv_cell, read(data))))
         if count == 0 and header:
             write_row(header)
         return count
