@@ -142,8 +142,8 @@ def setup(
     app_ctx = app_context(ctx)
     inputs = _inputs(app_ctx, url, username, password_stdin, level, role_name, client_name, profile, token_lifetime)
     if not (yes or dry_run) and (password_stdin or not _isatty(app_ctx.stdin)):
-        raise UsageError("setup needs confirmation: stdin is not a terminal, so pass --yes (or --dry-run); "
-                         "nothing was sent")
+        why = "stdin holds the password (--password-stdin)" if password_stdin else "stdin is not a terminal"
+        raise UsageError(f"setup needs confirmation: {why}, so pass --yes (or --dry-run); nothing was sent")
     if not dry_run:
         app_ctx.get_keychain().require()  # before anything is created: there must be somewhere safe for the secret
     previous = config.snapshot()
