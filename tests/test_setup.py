@@ -201,6 +201,29 @@ def test_a_role_of_that_name_with_other_privileges_is_updated_to_the_level(cli, 
     assert identity.state(app).roles["3"]["privileges"] == levels.privileges("standard", rows)
 
 
+def test_a_new_secret_that_does_not_work_is_not_stored_and_the_rerun_replaces_it(monkeypatch, keychain):
+    from jamfctl.sandbox.app import _oauth_error
+
+    class RefusingTokens(RecordingSandbox):
+        refuse = True
+
+        def handle(self, method, path, query, headers, body):
+            if path == "/api/oauth/token" and self.refuse:
+                return _oauth_error(401, "invalid_client", "Client authentication failed")
+            return super().handle(method, path, query, headers, body)
+
+    cli = Harness(monkeypatch)
+    app = RefusingTokens(SandboxConfig(computers=5))
+    cli.use_transport(lambda: SandboxTransport(app))
+    run = cli.run(*SETUP, "--yes", stdin=PASSWORD)
+    assert run.exit_code == 3 and "run setup again to give it a new secret" in run.stderr
+    assert not keychain.entries and cli.run("auth", "status", "-o", "json").stdout.strip() == "[]"
+    app.refuse = False
+    app.seen.clear()
+    assert cli.run(*SETUP, "--yes", stdin=PASSWORD).exit_code == 0
+    assert writes(app) == [("POST", "/api/v1/api-integrations/1/client-credentials")]  # role and client reused
+
+
 def test_an_admin_without_create_api_roles_gets_the_privilege_named(monkeypatch):
     cli = Harness(monkeypatch)
     app = RecordingSandbox(SandboxConfig(computers=5, denied_privileges=frozenset({"Create API Roles"})))

@@ -137,7 +137,7 @@ def setup(
     from jamfctl import config
     from jamfctl.cli import auth as auth_cmd
     from jamfctl.cli import catalogue
-    from jamfctl.errors import UsageError
+    from jamfctl.errors import JamfctlError, UsageError
 
     app_ctx = app_context(ctx)
     inputs = _inputs(app_ctx, url, username, password_stdin, level, role_name, client_name, profile, token_lifetime)
@@ -169,7 +169,11 @@ def setup(
             creds = _apply(app_ctx, admin, inputs, plan, requests)
         finally:
             _invalidate(admin)
-    version, token = auth_cmd.verify(app_ctx, creds)
+    try:
+        version, token = auth_cmd.verify(app_ctx, creds)
+    except JamfctlError as exc:  # created, but unproven: nothing is stored, and a rerun generates a new secret
+        raise type(exc)(f"{exc.message} (API client '{inputs.client_name}' exists on the server; run setup again "
+                        "to give it a new secret)", detail=exc.detail) from None
     path, cfg = auth_cmd.save_profile(app_ctx, creds, previous, token, default=default, read_only=False)
     out = app_ctx.stdout
     out.write(f"API client '{inputs.client_name}' (client id {creds.client_id}) works: it got a token and read "
