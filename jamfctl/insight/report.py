@@ -8,10 +8,12 @@ bigger group is the whole (filtered) inventory restricted here.
 
 Memory: no record is kept. Per computer only counters move, except the flagged ones (a warn or fail on any
 check): each is one `Flagged` tuple (id, serial, name capped at NAME_LIMIT, an interned reasons tuple, an
-interned OS version), about 250 bytes, so 100,000 flagged Macs hold ~25 MB. Computers whose only possible
-flag is their OS version wait in `_pending` (same tuples, grouped by version) until the end, because a newer
-version seen later in the fleet can make them behind; at the end they are flagged or dropped.
-The hot path is plain dicts: no pydantic model per record.
+interned OS version), about 270 bytes, so 100,000 flagged Macs hold ~27 MB; they are finished and sorted in
+place. Computers whose only possible flag is their OS version wait in `_pending` (same tuples, grouped by
+version) until the end, because a newer version seen later in the fleet can make them behind; at the end they
+are flagged or dropped. The hot path is plain dicts: no pydantic model per record. Measured: 100,000 sandbox
+computers (88,000 flagged) over HTTP peak at 88-98 MB RSS (json, csv, --html), against 76 MB for
+`computer list --all -o json`.
 """
 from __future__ import annotations
 
@@ -138,17 +140,19 @@ class Tally:
         return counts
 
     def flagged_devices(self) -> list[Flagged]:
-        """Every flagged computer, worst first, then by id; the OS reason as the final releases judge it."""
+        """Every flagged computer, worst first, then in inventory order; the OS reason as the final releases judge
+        it. Done in place (the list is most of the report's memory): no second list, no per-device sort key."""
         self._recheck_pending()
         self._pending.clear()
-        out = []
-        for device in self.flagged:
+        flagged = self.flagged
+        for i, device in enumerate(flagged):
             verdict = self._os_verdict(device.version)
             if verdict in FLAGGING:
-                device = device._replace(reasons=(*device.reasons, (OS_CHECK, verdict)))
-            out.append(device)
-        out.sort(key=lambda d: (-_severity(d.reasons), str(d.id).zfill(12)))
-        return out
+                key = (*device.reasons, (OS_CHECK, verdict))
+                flagged[i] = device._replace(reasons=self._reasons.setdefault(key, key))
+        severity = {reasons: -_severity(reasons) for reasons in self._reasons.values()}
+        flagged.sort(key=lambda d: severity[d.reasons])  # small cached ints; the sort is stable
+        return flagged
 
     def result(self, about: dict) -> Report:
         counts = {name: (self.os_counts() if name == OS_CHECK else self.verdicts[name]) for name in ch.CHECK_NAMES}
