@@ -286,6 +286,12 @@ def test_csv_ndjson_and_yaml_hold_the_flagged_computers(cli):
         report_json(cli, *few)
     picked = cli.run("-p", "sandbox", "report", "security", "-o", "ndjson", "--fields", "serialNumber,worst").stdout
     assert {tuple(json.loads(line)) for line in picked.splitlines()} == {("serialNumber", "worst")}
+    picked = report_json(cli, *few, "--fields", "id,reasons")  # the summary stays whole; rows get the fields
+    assert picked["summary"] == report_json(cli, *few)["summary"]
+    assert {tuple(row) for row in picked["flagged"]} == {("id", "reasons")}
+    in_yaml = yaml.safe_load(cli.run("-p", "sandbox", "report", "security", *few, "--fields", "id,reasons",
+                                     "-o", "yaml").stdout)
+    assert in_yaml == picked
 
 
 def test_the_table_shows_the_summary_and_the_worst_flagged(cli):

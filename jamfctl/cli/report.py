@@ -146,8 +146,10 @@ def _print(app_ctx, render, result) -> None:
         _json_document(app_ctx, render, result)
     elif fmt == "yaml":
         document = result.document()
-        document["flagged"] = [render._prepare(row) for row in document["flagged"]]
-        render.one(document)
+        from jamfctl.output import Renderer
+
+        document["flagged"] = [_shown(render, row) for row in document["flagged"]]
+        Renderer(app_ctx.stdout, "yaml").one(document)  # --fields applied to the flagged rows above
     elif fmt == "csv":
         render.many({**row, "reasons": _reasons_text(row["reasons"])} for row in result.rows())
     elif fmt == "ndjson":
@@ -158,16 +160,26 @@ def _print(app_ctx, render, result) -> None:
 
 def _json_document(app_ctx, render, result) -> None:
     """One JSON document, the flagged rows streamed into it (100,000 of them are never one list of dicts)."""
+    from jamfctl import redact
+
     indent = 2 if render.pretty else None
     dump = lambda value: json.dumps(value, indent=indent, ensure_ascii=render.ascii_json)  # noqa: E731
     stdout = app_ctx.stdout
     gap = "\n" if indent else ""
-    stdout.write("{" + gap + f'"summary": {dump(result.summary)},{gap}"checks": {dump(result.checks)},{gap}'
+    summary = redact.redact(result.summary)  # server text (URL, filter, group): redacted like all output
+    stdout.write("{" + gap + f'"summary": {dump(summary)},{gap}"checks": {dump(result.checks)},{gap}'
                  f'"os": {dump(result.os)},{gap}"flagged": [')
     for count, row in enumerate(result.rows()):
-        stdout.write(("," if count else "") + gap + dump(render._prepare(row)))
+        stdout.write(("," if count else "") + gap + dump(_shown(render, row)))
     stdout.write(gap + "]" + gap + "}\n")
     stdout.flush()
+
+
+def _shown(render, row: dict) -> dict:
+    """A flagged row as every format prints it: --fields picked, redacted (the one engine, as Renderer does)."""
+    from jamfctl import output, redact
+
+    return redact.redact(output.select(row, render.fields))
 
 
 def _reasons_text(reasons: dict) -> str:
