@@ -264,6 +264,19 @@ def test_a_chosen_token_and_secret_never_appear_in_any_tool_output(monkeypatch):
     assert all(TOKEN not in t and SECRET not in t for t in texts)
 
 
+def test_an_unexpected_failure_is_a_plain_tool_error_without_its_internals(monkeypatch):
+    from jamfctl.mcp import run
+
+    def broken(*args):
+        raise RuntimeError("connection to 192.168.1.100 failed at /srv/jamf/db.py with password hunter22")
+
+    monkeypatch.setattr(run, "run", broken)
+    failed, = in_memory_calls(SandboxApp(SandboxConfig(computers=20)), [("category_list", {})])
+    error = error_json(failed)
+    assert error["exit_code"] == 1 and error["message"].startswith("unexpected error (RuntimeError)")
+    assert not any(word in failed.content[0].text for word in ("192.168", "/srv", "hunter22", "db.py"))
+
+
 def test_a_result_larger_than_the_bound_is_refused_not_truncated(monkeypatch):
     monkeypatch.setattr(mcp_tools, "MAX_RESULT_CHARS", 5000)
     big, small = in_memory_calls(SandboxApp(SandboxConfig(computers=20)),

@@ -62,7 +62,7 @@ def call(client, name: str, arguments: Any) -> types.CallToolResult:
     except JamfctlError as error:
         log.debug("tool %s failed: %s", name, error.kind)
         return _error(error)
-    except Exception as exc:  # noqa: BLE001 - never a traceback to the client: its type, and details with --debug
+    except Exception as exc:  # never a traceback or internal text to the client: its type; details with --debug
         log.debug("tool %s failed unexpectedly (%s)", name, type(exc).__name__, exc_info=True)
         return _error(JamfctlError(f"unexpected error ({type(exc).__name__}); run the server with --debug for details"))
     return types.CallToolResult(content=[types.TextContent(text=text) for text in texts])
