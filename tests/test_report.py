@@ -95,7 +95,7 @@ def stamp(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
-def expected(records: list[dict]) -> dict:
+def expected(records: list[dict], now: float = NOW) -> dict:
     newest = max([version(r) for r in records] + [(26, 1)])  # the bundled table knows 26.1
     sec = [r["security"] for r in records]
     last_heard = [max(stamp(r["general"]["lastCheckIn"]), stamp(r["general"]["lastContact"])) for r in records]
@@ -112,8 +112,8 @@ def expected(records: list[dict]) -> dict:
                              for s in sec),
         "firewall_on": sum(s["firewallEnabled"] is True for s in sec),
         "os_current": sum(version(r) == newest for r in records),
-        "stale_checkins": sum(NOW - t >= 14 * DAY for t in last_heard),
-        "mdm_profile_expiring": sum(e is not None and 0 < e - NOW <= 30 * DAY for e in expiry),
+        "stale_checkins": sum(now - t >= 14 * DAY for t in last_heard),
+        "mdm_profile_expiring": sum(e is not None and 0 < e - now <= 30 * DAY for e in expiry),
         "newest_macos": ".".join(map(str, newest)),
     }
 

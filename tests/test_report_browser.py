@@ -4,8 +4,8 @@ it, the charts are in its DOM, the numbers a reader sees are the JSON report's, 
 The report comes from real processes over real HTTP: `jamfctl sandbox serve` (2,500 computers: two pages of
 2,000) and `jamfctl report security --html FILE -o json` (one run writes both, so they cannot disagree).
 Chromium is driven by scripts/screenshot_report.py's functions, so that script is tested here too.
-Without chromium this module skips, except under CI (CI=true), where a missing browser is a failure:
-.ci/run installs it.
+Without chromium the browser tests skip, except under CI (CI=true), where a missing browser is a failure
+(.ci/run installs it); the numbers over HTTP are checked either way.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
 JAMFCTL = Path(sys.executable).parent / "jamfctl"
-COMPUTERS = 2500
+COMPUTERS, SEED = 2500, 3
 
 
 def _load_script():
@@ -66,7 +66,7 @@ def report(tmp_path_factory) -> tuple[dict, Path]:
     env = _env(work / "home")
     with open(work / "access.log", "w") as log:
         server = subprocess.Popen([str(JAMFCTL), "sandbox", "serve", "--port", "0", "--computers", str(COMPUTERS),
-                                   "--seed", "3"], stdout=subprocess.PIPE, stderr=log, text=True, env=env)
+                                   "--seed", str(SEED)], stdout=subprocess.PIPE, stderr=log, text=True, env=env)
     try:
         ready, _, _ = select.select([server.stdout], [], [], 30)
         assert ready, "sandbox serve printed no URL within 30 s"
@@ -101,6 +101,25 @@ def integers(value) -> list[int]:
     if isinstance(value, list):
         return [n for v in value for n in integers(v)]
     return [value] if isinstance(value, int) and not isinstance(value, bool) else []
+
+
+def test_over_http_the_numbers_are_the_served_fleets(report):
+    """No browser needed: the JSON of the subprocess run against the served fleet, rebuilt here from its seed."""
+    from datetime import datetime
+
+    from test_report import expected, spread
+
+    from jamfctl.sandbox.fleet import Fleet
+    from jamfctl.sandbox.sections import ALL_SECTIONS
+
+    document, _ = report
+    served = Fleet(COMPUTERS, SEED)
+    records = [served.record(c.id, ALL_SECTIONS) for c in served.computers]
+    now = datetime.fromisoformat(document["summary"]["generated_at"].replace("Z", "+00:00")).timestamp()
+    want = expected(records, now)
+    assert {key: document["summary"][key] for key in want} == want
+    assert ({r["major"]: r["computers"] for r in document["os"]["by_major"]},
+            {r["version"]: r["computers"] for r in document["os"]["by_minor"]}) == spread(records)
 
 
 def test_chromium_renders_the_page_with_its_charts_and_the_json_numbers(browser, report):
