@@ -400,3 +400,26 @@ def test_without_the_servers_updates_the_report_uses_the_bundled_table_and_the_f
     assert "could not read /api/v1/managed-software-updates/available-updates" in result.stderr
     summary = json.loads(result.stdout)["summary"]
     assert summary["server_updates_read"] is False and summary["newest_macos"] == expected(records)["newest_macos"]
+
+
+class BrokenRecordTransport(RenamingTransport):
+    """The sandbox, with one computer's storage of the wrong type."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        if request.url.path != INVENTORY or response.status_code != 200:
+            return response
+        page = json.loads(response.content)
+        for record in page["results"]:
+            if record["id"] == self.ident:
+                record["storage"] = {"disks": 5}
+        return httpx.Response(200, json=page)
+
+
+def test_a_record_with_a_field_of_the_wrong_type_is_a_plain_server_error(monkeypatch, app):
+    ident = str(app.fleet.computers[3].id)
+    harness = Harness(monkeypatch)
+    harness.use_transport(lambda: BrokenRecordTransport(app, ident, ""))
+    result = harness.run("-p", "sandbox", "report", "security", "-o", "json")
+    assert result.exit_code == 1 and f"cannot read (id '{ident}')" in result.stderr
+    assert json.loads(result.stderr.strip().splitlines()[-1])["error"] == "server"  # not the last-resort "error"
