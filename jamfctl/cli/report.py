@@ -210,7 +210,7 @@ def _tables(app_ctx, render, result) -> None:
                                                Column("fail", "fail"), Column("ok %", "ok_percent")], **like).many(
         result.checks)
     app_ctx.stdout.write("\n")
-    majors = ", ".join(f"{r['major']}: {r['computers']}" for r in result.os["by_major"])
+    majors = ", ".join(f"{r['major']}: {r['computers']}" for r in result.os["by_major"]) or "none"
     Renderer(app_ctx.stdout, "table", columns=[Column("macOS", "version"), Column("Computers", "computers"),
                                                Column("%", "percent")], **like).many(result.os["by_minor"])
     app_ctx.stdout.write(f"by major: {majors}\n\n")

@@ -242,14 +242,15 @@ def newest_known(client, releases: ch.MacOSReleases) -> tuple[ch.MacOSReleases, 
     return releases.with_seen(v for v in macos[:500] if isinstance(v, str)), True
 
 
-def group_member_ids(client, name: str) -> list[int | str]:
+def group_member_ids(client, name: str) -> list[str]:
     """The ids of a computer group's members, read as `group members` reads them."""
     from jamfctl.resources import collection, groups
     from jamfctl.specs import BY_NAME
 
     spec = BY_NAME["computer-group"]
     members = groups.members(client, spec, collection.by_name(client, spec, name))
-    return [m["id"] for m in members if type(m.get("id")) in (int, str) and str(m.get("id")).isdigit()]
+    ids = (m.get("id") for m in members)  # digits only: they go into an RSQL filter
+    return list(dict.fromkeys(str(i) for i in ids if type(i) in (int, str) and str(i).isdigit() and len(str(i)) < 19))
 
 
 def inventory(client, rsql: str | None, member_ids: list | None,
