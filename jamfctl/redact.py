@@ -34,6 +34,9 @@ SECRET_SUFFIXES = ("password", "secret", "privatekey", "accesstoken", "refreshto
 
 
 _decisions: dict[str, bool] = {}  # field names repeat in every record: decide each once
+# The names decided not secret, as a set: a dict whose keys all are in it is cleared by one C-level subset
+# test, and only its containers are looked into (no decision per key per record in a long listing).
+_plain: set[str] = set()
 
 
 def is_secret_field(name: str) -> bool:
@@ -43,6 +46,8 @@ def is_secret_field(name: str) -> bool:
         decision = key in SECRET_FIELDS or key.endswith(SECRET_SUFFIXES)
         if len(_decisions) < 4096:  # a hostile server inventing names must not grow this forever
             _decisions[name] = decision
+            if not decision:
+                _plain.add(name)
     return decision
 
 
@@ -65,6 +70,8 @@ def redact(data: Any, *, reveal: frozenset[str] = frozenset()) -> Any:
 def _redact_dict(data: dict, reveal: frozenset[str], depth: int) -> Any:
     if depth > MAX_DEPTH:
         return REDACTED
+    if data.keys() <= _plain:  # the usual object: no secret name among its keys
+        return _redact_containers(data, reveal, depth)
     out = None
     decisions = _decisions
     for key, value in data.items():
@@ -80,6 +87,24 @@ def _redact_dict(data: dict, reveal: frozenset[str], depth: int) -> Any:
         elif kind is dict:
             new = _redact_dict(value, reveal, depth + 1)
         elif kind is list:
+            new = _redact_list(value, reveal, depth + 1)
+        else:
+            continue
+        if new is not value:
+            if out is None:
+                out = dict(data)
+            out[key] = new
+    return data if out is None else out
+
+
+def _redact_containers(data: dict, reveal: frozenset[str], depth: int) -> dict:
+    """A dict without secret names: only its objects and lists are looked into."""
+    out = None
+    for key, value in data.items():
+        kind = type(value)
+        if kind is dict:
+            new = _redact_dict(value, reveal, depth + 1)
+        elif kind is list and value:
             new = _redact_list(value, reveal, depth + 1)
         else:
             continue
