@@ -286,6 +286,10 @@ def test_csv_ndjson_and_yaml_hold_the_flagged_computers(cli):
         report_json(cli, *few)
     picked = cli.run("-p", "sandbox", "report", "security", "-o", "ndjson", "--fields", "serialNumber,worst").stdout
     assert {tuple(json.loads(line)) for line in picked.splitlines()} == {("serialNumber", "worst")}
+
+
+def test_fields_pick_the_flagged_rows_fields_in_every_document_format(cli):
+    few = ("--filter", "general.remoteManagement.managed==false")
     picked = report_json(cli, *few, "--fields", "id,reasons")  # the summary stays whole; rows get the fields
     assert picked["summary"] == report_json(cli, *few)["summary"]
     assert {tuple(row) for row in picked["flagged"]} == {("id", "reasons")}
