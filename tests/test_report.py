@@ -427,3 +427,16 @@ def test_a_record_with_a_field_of_the_wrong_type_is_a_plain_server_error(monkeyp
     result = harness.run("-p", "sandbox", "report", "security", "-o", "json")
     assert result.exit_code == 1 and f"cannot read (id '{ident}')" in result.stderr
     assert json.loads(result.stderr.strip().splitlines()[-1])["error"] == "server"  # not the last-resort "error"
+
+
+def test_the_hot_path_never_imports_pydantic():
+    """100,000 records go through plain dicts: no model is built (a fresh interpreter, so nothing came before)."""
+    import subprocess
+    import sys
+
+    code = ("import io, sys; from jamfctl.cli.app import run; from jamfctl.context import AppContext; "
+            "out = io.StringIO(); code = run(['-p', 'sandbox', 'report', 'security', '--group', 'Laptops', '-o', "
+            "'json'], AppContext(stdout=out, stderr=io.StringIO())); "
+            "print(code, len(out.getvalue()) > 1000, any(m.startswith('pydantic') for m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["0", "True", "False"], done.stderr
