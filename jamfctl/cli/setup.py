@@ -285,10 +285,11 @@ def _seconds_until(expires) -> float:
     import datetime
 
     try:
-        moment = datetime.datetime.fromisoformat(str(expires).replace("Z", "+00:00"))
-        return max(moment.timestamp() - time.time(), 1.0)
+        seconds = datetime.datetime.fromisoformat(str(expires).replace("Z", "+00:00")).timestamp() - time.time()
     except ValueError:
         return USER_TOKEN_LIFETIME
+    # A server clock far off would make the token look expired at once (and fetched again for every request).
+    return seconds if 60 <= seconds <= 86400 else USER_TOKEN_LIFETIME
 
 
 def _plan(app_ctx: AppContext, admin, inputs: Inputs, rows: list[dict]) -> Plan:
@@ -298,15 +299,15 @@ def _plan(app_ctx: AppContext, admin, inputs: Inputs, rows: list[dict]) -> Plan:
     from jamfctl.errors import JamfctlError
 
     wanted = levels.privileges(inputs.level, rows)
-    known = admin.get_json(PRIVILEGES_PATH, privilege="Read API Roles").get("privileges") or []
+    known = _object(admin.get_json(PRIVILEGES_PATH, privilege="Read API Roles"), inputs).get("privileges") or []
     unknown = [name for name in wanted if name not in known]
     if unknown:
         why = "; ".join(f"'{name}' (for {', '.join(levels.needed_by(name, inputs.level, rows)[:3])})"
                         for name in unknown)
         raise JamfctlError(f"{inputs.url} knows no privilege named {why}: an older or newer Jamf Pro names it "
                            "differently; nothing was created")
-    role = _by_name(admin, ROLES_PATH, inputs.role_name, "Read API Roles")
-    client = _by_name(admin, CLIENTS_PATH, inputs.client_name, "Read API Integrations")
+    role = _by_name(admin, inputs, ROLES_PATH, inputs.role_name, "Read API Roles")
+    client = _by_name(admin, inputs, CLIENTS_PATH, inputs.client_name, "Read API Integrations")
     plan = Plan(wanted, role, client)
     plan.update_role = role is not None and sorted(role.get("privileges") or []) != wanted
     if client is not None:
@@ -318,9 +319,19 @@ def _plan(app_ctx: AppContext, admin, inputs: Inputs, rows: list[dict]) -> Plan:
     return plan
 
 
-def _by_name(admin, path: str, name: str, privilege: str) -> dict | None:
+def _by_name(admin, inputs: Inputs, path: str, name: str, privilege: str) -> dict | None:
     found = admin.get_json(path, [("filter", f'displayName=="{name}"'), ("page-size", "100")], privilege=privilege)
-    return next((r for r in found.get("results") or [] if r.get("displayName") == name), None)  # == is exact here
+    rows = _object(found, inputs).get("results") or []
+    # Compared here too: the server's == may ignore case or read * in a name as a wildcard.
+    return next((r for r in rows if isinstance(r, dict) and r.get("displayName") == name), None)
+
+
+def _object(answer, inputs: Inputs) -> dict:
+    from jamfctl.errors import ServerError
+
+    if not isinstance(answer, dict):
+        raise ServerError(f"{inputs.url} sent an answer setup cannot read (not a JSON object); nothing was created")
+    return answer
 
 
 def _working_secret(app_ctx: AppContext, inputs: Inputs, client: dict) -> Credentials | None:
@@ -398,7 +409,7 @@ def _apply(app_ctx: AppContext, admin, inputs: Inputs, plan: Plan, requests: lis
             request = dataclasses.replace(request, path=f"{CLIENTS_PATH}/{client['id']}/client-credentials")
         answer = admin.send(request)
         if request.path == CLIENTS_PATH or request.path.startswith(f"{CLIENTS_PATH}/") and request.method == "PUT":
-            client = answer
+            client = _object(answer, inputs)  # its id goes into the credentials request
         if request.path.endswith("/client-credentials"):
             secret = answer.get("clientSecret") if isinstance(answer, dict) else None
             if not isinstance(secret, str) or not secret:
