@@ -66,6 +66,7 @@ def test_read_only_creates_a_role_of_exactly_the_read_commands_privileges(cli, a
     for name in expected:  # the level is shown before anything is created
         assert f"    {name}\n" in run.stderr
     assert ident.user_tokens == set()  # invalidated at the end
+    assert sum(1 for m, path, _, _ in app.seen if (m, path) == ("POST", "/api/v1/auth/token")) == 1  # one login
     assert ("POST", "/api/v1/auth/invalidate-token") in {(m, p) for m, p, _, _ in app.seen}
     assert PASSWORD not in run.text and ident.client_secrets[client["clientId"]] not in run.text
 
@@ -222,6 +223,23 @@ def test_a_new_secret_that_does_not_work_is_not_stored_and_the_rerun_replaces_it
     app.seen.clear()
     assert cli.run(*SETUP, "--yes", stdin=PASSWORD).exit_code == 0
     assert writes(app) == [("POST", "/api/v1/api-integrations/1/client-credentials")]  # role and client reused
+
+
+def test_an_answer_setup_cannot_read_is_exit_1_without_a_traceback(monkeypatch):
+    from jamfctl.sandbox.app import _json
+
+    class Odd(RecordingSandbox):
+        def handle(self, method, path, query, headers, body):
+            if path == "/api/v1/api-role-privileges":
+                return _json(200, ["Read Computers"])
+            return super().handle(method, path, query, headers, body)
+
+    cli = Harness(monkeypatch)
+    app = Odd(SandboxConfig(computers=5))
+    cli.use_transport(lambda: SandboxTransport(app))
+    run = cli.run(*SETUP, "--yes", stdin=PASSWORD)
+    assert run.exit_code == 1 and "cannot read" in run.stderr and "Traceback" not in run.text
+    assert writes(app) == [] and identity.state(app).user_tokens == set()
 
 
 def test_an_admin_without_create_api_roles_gets_the_privilege_named(monkeypatch):
