@@ -26,12 +26,13 @@ STYLE = """
 body { font: 14px/1.45 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1b1b1b; background: #fff;
        margin: 24px auto; max-width: 1100px; padding: 0 16px; }
 h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 0 0 10px; }
-.meta { color: #555; margin: 0 0 18px; } .meta span { margin-right: 18px; white-space: nowrap; }
+.meta { color: #555; margin: 0 0 18px; } .meta span { display: inline-block; margin-right: 18px; }
 .cards { display: flex; flex-wrap: wrap; gap: 10px; margin-bottom: 18px; }
 .card { border: 1px solid #ddd; border-radius: 8px; padding: 10px 14px; min-width: 130px; }
 .card b { display: block; font-size: 22px; } .card small { color: #555; }
 section { border: 1px solid #ddd; border-radius: 8px; padding: 14px 16px; margin-bottom: 18px; }
 .chart { display: flex; flex-wrap: wrap; gap: 18px; align-items: flex-start; }
+svg { max-width: 100%; height: auto; }  /* the viewBox scales a chart to a narrow window or page */
 svg text { font: 12px -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; fill: #1b1b1b; }
 table { border-collapse: collapse; font-size: 13px; }
 th, td { text-align: left; padding: 3px 8px; border-bottom: 1px solid #eee; vertical-align: top; }
