@@ -440,3 +440,19 @@ def test_the_hot_path_never_imports_pydantic():
             "print(code, len(out.getvalue()) > 1000, any(m.startswith('pydantic') for m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.split() == ["0", "True", "False"], done.stderr
+
+
+def test_the_health_table_of_the_config_sets_the_thresholds_and_a_bad_one_is_exit_2_first(cli, app, records,
+                                                                                            tmp_path):
+    import os
+
+    config = tmp_path / "home" / ".config" / "jamfctl"
+    config.mkdir(parents=True, exist_ok=True)
+    assert os.environ["JAMFCTL_CONFIG_DIR"] == str(config)
+    (config / "config.toml").write_text("[health]\ncheckin_warn_days = 40\ncheckin_fail_days = 30\n")
+    result = cli.run("-p", "sandbox", "report", "security")
+    assert result.exit_code == 2 and "checkin_warn_days" in result.stderr, result.stderr
+    assert app.seen == []
+    (config / "config.toml").write_text("[health]\ncheckin_warn_days = 3\n")
+    heard = [max(stamp(r["general"]["lastCheckIn"]), stamp(r["general"]["lastContact"])) for r in records]
+    assert report_json(cli)["summary"]["stale_checkins"] == sum(NOW - t >= 3 * DAY for t in heard)

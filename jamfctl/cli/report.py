@@ -8,6 +8,7 @@ checks, os, flagged); `ndjson` and `csv` are the flagged computers, one row each
 No `from __future__ import annotations` here: Typer reads these annotations at run time.
 """
 import json
+import os
 import time
 from typing import Annotated, Optional
 
@@ -113,13 +114,15 @@ def _html_target(text: str):
         raise ValidationError("--html needs a file name")
     path = Path(text)
     if path.is_symlink():
-        raise ValidationError(f"refusing --html {str(path)!r}: it is a symbolic link ; give the file itself")
+        raise ValidationError(f"refusing --html {str(path)!r}: it is a symbolic link; give the file itself")
     if path.is_dir():
         raise ValidationError(f"refusing --html {str(path)!r}: it is a folder; give a file name in it")
     if path.exists() and not path.is_file():
         raise ValidationError(f"refusing --html {str(path)!r}: not a regular file")
     if not path.parent.is_dir():
         raise ValidationError(f"cannot write --html {str(path)!r}: the folder {str(path.parent)!r} does not exist")
+    if not os.access(path.parent, os.W_OK | os.X_OK):  # said now, not after reading the whole fleet
+        raise ValidationError(f"cannot write --html {str(path)!r}: the folder {str(path.parent)!r} is not writable")
     return path
 
 
