@@ -141,6 +141,21 @@ def test_the_stored_profile_reads_and_is_refused_what_its_level_lacks(cli, app):
     assert cli.run("computer", "filevault", serial, "--reveal", "--yes").exit_code == 5
 
 
+def test_moving_a_profile_to_another_level_updates_its_client_and_keeps_its_secret(cli, app, keychain):
+    assert cli.run(*SETUP, "--yes", stdin=PASSWORD).exit_code == 0
+    secret = keychain.entries[("jamfctl", "default")]
+    serial = json.loads(cli.run("computer", "list", "--limit", "1", "-o", "json").stdout)[0]["hardware"]["serialNumber"]
+    assert cli.run("computer", "restart", serial, "--yes").exit_code == 5
+    app.seen.clear()
+    run = cli.run(*SETUP, "--level", "standard", "--yes", stdin=PASSWORD)
+    assert run.exit_code == 0, run.stderr
+    assert writes(app) == [("POST", "/api/v1/api-roles"), ("PUT", "/api/v1/api-integrations/1")]
+    assert identity.state(app).integrations[1]["authorizationScopes"] == ["jamfctl-standard"]
+    assert keychain.entries[("jamfctl", "default")] == secret
+    assert cli.run("computer", "restart", serial, "--yes").exit_code == 0  # the sandbox follows the new role
+    assert cli.run("computer", "erase", serial, "--yes").exit_code == 5  # erase is full only
+
+
 def test_dry_run_reads_but_creates_and_stores_nothing(cli, app, keychain):
     run = cli.run(*SETUP, "--dry-run", stdin=PASSWORD)
     assert run.exit_code == 0, run.stderr
