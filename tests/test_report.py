@@ -456,3 +456,16 @@ def test_the_health_table_of_the_config_sets_the_thresholds_and_a_bad_one_is_exi
     (config / "config.toml").write_text("[health]\ncheckin_warn_days = 3\n")
     heard = [max(stamp(r["general"]["lastCheckIn"]), stamp(r["general"]["lastContact"])) for r in records]
     assert report_json(cli)["summary"]["stale_checkins"] == sum(NOW - t >= 3 * DAY for t in heard)
+
+
+def test_faults_on_the_way_change_nothing_in_the_report(monkeypatch, cli):
+    """503s, 429s and dropped connections, retried: the same numbers as a quiet server gives."""
+    quiet = report_json(cli)
+    faulty = QuerySandbox(SandboxConfig(computers=FLEET.computers, seed=FLEET.seed, faults="503:0.2,429:0.1,reset:0.1"))
+    harness = Harness(monkeypatch)
+    harness.use_transport(lambda: SandboxTransport(faulty))
+    harness.page_size = PAGE
+    result = harness.run("-p", "sandbox", "report", "security", "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    assert any(fault for _, _, _, fault in faulty.seen)  # faults were injected, and retried
+    assert json.loads(result.stdout) == quiet
