@@ -469,3 +469,24 @@ def test_faults_on_the_way_change_nothing_in_the_report(monkeypatch, cli):
     assert result.exit_code == 0, result.stderr
     assert any(fault for _, _, _, fault in faulty.seen)  # faults were injected, and retried
     assert json.loads(result.stdout) == quiet
+
+
+class FailingPageTransport(httpx.BaseTransport):
+    """The sandbox, with the inventory's second page failing for good (a 500 is not retried)."""
+
+    def __init__(self, app) -> None:
+        self.inner = SandboxTransport(app)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == INVENTORY and request.url.params.get("page") == "1":
+            return httpx.Response(500, json={"httpStatus": 500, "errors": []})
+        return self.inner.handle_request(request)
+
+
+def test_a_listing_that_fails_part_way_prints_nothing_and_writes_no_page(monkeypatch, app, tmp_path):
+    harness = Harness(monkeypatch)
+    harness.use_transport(lambda: FailingPageTransport(app))
+    harness.page_size = PAGE
+    result = harness.run("-p", "sandbox", "report", "security", "--html", str(tmp_path / "r.html"), "-o", "json")
+    assert result.exit_code == 1 and "HTTP 500" in result.stderr
+    assert result.stdout == "" and not (tmp_path / "r.html").exists()  # no half-counted report anywhere
