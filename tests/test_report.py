@@ -212,8 +212,10 @@ def test_filter_limits_the_report_to_the_matching_computers(cli, app, records):
     assert all(dict(q).get("filter") == "security.firewallEnabled==false" for p, q in app.queries if p == INVENTORY)
 
 
-@pytest.mark.parametrize("server_side", (True, False), ids=("id-filters", "restricted-here"))
-def test_group_limits_the_report_to_its_members(cli, app, records, monkeypatch, server_side):
+@pytest.mark.parametrize("server_side, chunk", [(True, 200), (True, 7), (False, 200)],
+                         ids=("id-filters", "id-filters-in-chunks", "restricted-here"))
+def test_group_limits_the_report_to_its_members(cli, app, records, monkeypatch, server_side, chunk):
+    monkeypatch.setattr(fleet_report, "GROUP_ID_CHUNK", chunk)
     if not server_side:  # a group too big for id filters: the whole inventory, restricted to the members
         monkeypatch.setattr(fleet_report, "SERVER_SIDE_GROUP_LIMIT", 10)
     store = Store(app.fleet)
@@ -229,6 +231,8 @@ def test_group_limits_the_report_to_its_members(cli, app, records, monkeypatch, 
     assert {row["id"] for row in report["flagged"]} <= members
     filters = [dict(q).get("filter", "") for p, q in app.queries if p == INVENTORY]
     assert all(("id=in=(" in f) == server_side and "general.remoteManagement.managed==true" in f for f in filters)
+    if server_side:  # one request per chunk of ids
+        assert len(filters) == math.ceil(len(members) / chunk) > (1 if chunk < 10 else 0)
 
 
 def test_an_unknown_group_is_exit_4(cli):

@@ -260,17 +260,18 @@ def inventory(client, rsql: str | None, member_ids: list | None,
 
     params = [("section", s) for s in ch.SECTIONS] + [("sort", "id:asc")]
 
-    def pages(filter_text: str | None, progress=None) -> Iterable[dict]:
+    def pages(filter_text: str | None, progress=None, at_most: int | None = None) -> Iterable[dict]:
         query = params + ([("filter", filter_text)] if filter_text else [])
-        return client.paginate(INVENTORY, query, page_size=PAGE_SIZE, privilege=INVENTORY_PRIVILEGE,
+        return client.paginate(INVENTORY, query, page_size=PAGE_SIZE, privilege=INVENTORY_PRIVILEGE, limit=at_most,
                                on_progress=progress)
 
     if member_ids is None:
         yield from pages(rsql, on_progress)
     elif len(member_ids) <= SERVER_SIDE_GROUP_LIMIT:
         for start in range(0, len(member_ids), GROUP_ID_CHUNK):
-            chunk = ",".join(str(i) for i in member_ids[start:start + GROUP_ID_CHUNK])
-            yield from pages(collection.combine(f"id=in=({chunk})", rsql))
+            chunk = member_ids[start:start + GROUP_ID_CHUNK]
+            # at most len(chunk) match: one request (the pager sends a wave of five when it cannot know)
+            yield from pages(collection.combine(f"id=in=({','.join(chunk)})", rsql), at_most=len(chunk))
     else:
         wanted = {str(i) for i in member_ids}
         yield from (r for r in pages(rsql, on_progress) if isinstance(r, dict) and str(r.get("id")) in wanted)
