@@ -3,8 +3,8 @@
 Requests: `GET /api/v1/managed-software-updates/available-updates` (the newest macOS the server knows; skipped
 when the server has none), then `GET /api/v4/computers-inventory` with only the sections the checks read,
 page-size 2000, at most five pages in flight (JamfClient.paginate). `--group` first reads the group's members
-(as `group members` does); up to SERVER_SIDE_GROUP_LIMIT members are fetched by `id=in=(...)` filters, a
-bigger group is the whole (filtered) inventory restricted here.
+(as `group members` does); up to SERVER_SIDE_GROUP_LIMIT members are fetched by `id=in=(...)` filters (one
+request per GROUP_ID_CHUNK ids, in turn), a bigger group is the whole (filtered) inventory restricted here.
 
 Memory: no record is kept. Per computer only counters move, except the flagged ones (a warn or fail on any
 check): each is one `Flagged` tuple (id, serial, name capped at NAME_LIMIT, an interned reasons tuple, an
