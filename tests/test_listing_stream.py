@@ -93,3 +93,42 @@ def test_top_level_fields_pick_like_the_general_path_and_share_not_mutate():
     mixed = output.select(record, ["general", "general.name", "hardware.model"])
     assert mixed == {"general": record["general"], "hardware": {"model": "MacBook Pro"}}
     assert record == fleet(1)[0]
+
+
+# --- the cyclic GC is off while a listing streams, and on again however the listing ends -----------------------
+def pager(fail_on_page: int | None = None):
+    from jamfctl.client import Listing
+    from jamfctl.paging import Pager
+
+    def fetch(number: int) -> bytes:
+        if number == fail_on_page:
+            raise ConnectionError("page lost")
+        ids = [str(i) for i in range(number * 2, min(number * 2 + 2, 5))]
+        return json.dumps({"totalCount": 5, "results": [{"id": i} for i in ids]}).encode()
+
+    return Pager(fetch, Listing(), page_size=2, limit=None, window=5, label="test", path="/p", on_progress=None)
+
+
+def test_gc_is_off_while_records_stream_and_on_again_after():
+    import gc
+
+    assert gc.isenabled()
+    records = pager().records()
+    assert next(records) == {"id": "0"}
+    assert not gc.isenabled()
+    assert [r["id"] for r in records] == ["1", "2", "3", "4"]
+    assert gc.isenabled()
+
+
+@pytest.mark.parametrize("ending", ["failure", "abandoned"])
+def test_gc_is_on_again_when_a_listing_fails_or_is_abandoned(ending):
+    import gc
+
+    records = pager(fail_on_page=1 if ending == "failure" else None).records()
+    next(records)
+    if ending == "failure":
+        with pytest.raises(ConnectionError):
+            list(records)
+    else:
+        records.close()  # what dropping the generator does
+    assert gc.isenabled()
