@@ -119,15 +119,15 @@ def _split_paths(paths: tuple[str, ...]) -> tuple[list[str], ...]:
     return tuple(path.split(".") for path in dict.fromkeys(paths))
 
 
-def _encoder(ascii_only: bool, pretty: bool) -> Callable[[Any], str]:
+def _encoder(ascii_only: bool, pretty: bool, separators: tuple[str, str] = (",", ":")) -> Callable[[Any], str]:
     """json.dumps for a stream of records, set up once: the C encoder without the circular-reference check
     (data from JSON, or built by jamfctl, has no cycles; depth is still bounded by the recursion limit)."""
     if pretty or c_make_encoder is None:
         return json.JSONEncoder(indent=2 if pretty else None, ensure_ascii=ascii_only,
-                                separators=None if pretty else (",", ":")).encode
+                                separators=None if pretty else separators).encode
     encode = c_make_encoder(None, json.JSONEncoder().default,
                             encode_basestring_ascii if ascii_only else encode_basestring,
-                            None, ":", ",", False, False, True)
+                            None, separators[1], separators[0], False, False, True)
     return lambda data: "".join(encode(data, 0))
 
 
@@ -229,10 +229,14 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
 
 
+_FORMULA_FIRST = frozenset(_FORMULA_START)
+_cell_json = None  # the C encoder for list and object cells, made on first use
+
+
 def _csv_cell(value: Any) -> Any:
     kind = type(value)
-    if kind is str:  # the usual cell first
-        return "'" + value if value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value) else value
+    if kind is str:  # the usual cell first; the quote makes spreadsheets show a formula as text
+        return "'" + value if value[:1] in _FORMULA_FIRST and not _NUMBER.fullmatch(value) else value
     if value is None:
         return ""
     if kind is bool:
@@ -240,9 +244,12 @@ def _csv_cell(value: Any) -> Any:
     if kind is int:
         return value
     if isinstance(value, (dict, list)):
-        value = json.dumps(value, ensure_ascii=False)
+        global _cell_json
+        if _cell_json is None:
+            _cell_json = _encoder(False, False, (", ", ": "))  # json.dumps's own separators
+        value = _cell_json(value)
     if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
-        return "'" + value  # the quote makes spreadsheets show the text instead of evaluating it
+        return "'" + value
     return value
 
 

@@ -132,3 +132,8 @@ def test_gc_is_on_again_when_a_listing_fails_or_is_abandoned(ending):
     else:
         records.close()  # what dropping the generator does
     assert gc.isenabled()
+
+
+def test_csv_list_and_object_cells_are_json_dumps_text():
+    for value in ([1, "é", None], {"a": None, "b": [1, {"c": "=x"}]}, []):
+        assert output._csv_cell(value) == json.dumps(value, ensure_ascii=False)
