@@ -11,7 +11,6 @@ import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, TextIO
 
-from jamfctl import redact, validate
 from jamfctl.errors import AuthError
 
 if TYPE_CHECKING:
@@ -28,6 +27,8 @@ class RedactingFormatter(logging.Formatter):
     """Log lines pass through the redaction engine: no secret or token at any verbosity."""
 
     def format(self, record: logging.LogRecord) -> str:
+        from jamfctl import redact
+
         return redact.scrub(super().format(record))
 
 
@@ -95,6 +96,8 @@ class AppContext:
             from jamfctl import config
 
             name = config.load().default_profile
+        from jamfctl import validate  # here, not at the top: `--help` needs no validation (nor its regexes)
+
         return validate.profile_name(name) if name else None
 
     @property
@@ -124,7 +127,7 @@ class AppContext:
         """The credentials that win (see credential_source), read once per invocation."""
         if self._credentials is not None:
             return self._credentials
-        from jamfctl import auth
+        from jamfctl import auth, validate
 
         env = None if self.is_sandbox else auth.from_environment()
         source = credential_source(self.is_sandbox, env is not None)
@@ -144,7 +147,7 @@ class AppContext:
         return creds
 
     def _profile_credentials(self) -> Credentials:
-        from jamfctl import auth, config
+        from jamfctl import auth, config, validate
 
         name = self.profile_name
         if name is None:

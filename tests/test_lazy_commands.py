@@ -16,6 +16,7 @@ import typer.main
 
 from jamfctl.cli import app as app_module
 from jamfctl.cli import lazy, typer_compat
+from support import tree
 from support.harness import Harness
 
 click = typer_compat.click()
@@ -72,3 +73,31 @@ def test_unknown_commands_are_suggested_from_every_name(cli):
         run = cli.run(*argv)
         assert run.exit_code == 2, run.stderr
         assert f"Did you mean {suggestion}" in run.stderr
+
+
+def help_text(command, argv: list[str], monkeypatch) -> str:
+    """The help a group prints, as text (Typer's rich help, plain and at a fixed width)."""
+    import contextlib
+    import io
+
+    monkeypatch.setenv("COLUMNS", "120")
+    monkeypatch.setenv("NO_COLOR", "1")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
+        command.main(argv, prog_name="jamfctl")
+    return out.getvalue()
+
+
+def test_group_helps_list_the_commands_exactly_as_a_built_tree_does(monkeypatch):
+    """A deferring group's help lists its commands from their registrations (none is built for it): the text
+    must be Typer's own for the built tree, for the root and every noun and group."""
+    eager = typer.main.get_command(app_module.app)
+    for path in [path for path, _ in tree.groups()]:
+        deferred = lazy.root_command(app_module.app)
+        argv = [*path, "--help"]
+        assert help_text(deferred, argv, monkeypatch) == help_text(eager, argv, monkeypatch), path
+    deferred = lazy.root_command(app_module.app)
+    help_text(deferred, ["--help"], monkeypatch)
+    help_text(deferred, ["computer", "--help"], monkeypatch)
+    assert [n for n in deferred.commands if not isinstance(deferred.commands[n], app_module.LazyNoun)] == []
+    assert deferred.commands["computer"].commands == {}  # listed, not built

@@ -3,8 +3,8 @@
 Typer turns every registered command into a Click command before it parses anything: it reads each one's
 signature and annotations (~1-2 ms a command), so a command line that runs one command pays for all of
 them (~60 ms for jamfctl's root, ~35 ms more for the computer noun's verbs). A DeferringGroup keeps the
-registrations (Typer's own CommandInfo / TyperInfo) and builds the one asked for; `--help` and
-completion list every name and so build them all, as before. The registration lines stay Typer's.
+registrations (Typer's own CommandInfo / TyperInfo) and builds the one asked for; its `--help` lists the
+commands from their registrations; completion builds them all. The registration lines stay Typer's.
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ class DeferringGroup(TyperGroup):
     _source = None  # the Typer app the deferred commands were registered on
     _deferred: dict | None = None  # name -> Typer's registration, until built
     _order: list[str] | None = None  # every name, in the order Typer would list them
+    _listing = False  # formatting this group's help
 
     def defer(self, typer_app) -> None:
         """Take `typer_app`'s commands and groups as this group's, to be built when used."""
@@ -29,7 +30,17 @@ class DeferringGroup(TyperGroup):
     def list_commands(self, ctx) -> list[str]:
         return list(self._order) if self._order is not None else super().list_commands(ctx)
 
+    def format_help(self, ctx, formatter) -> None:
+        """The group's help lists its commands: from their registrations, none of them built for it."""
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
     def get_command(self, ctx, name: str):
+        if self._listing and self._deferred and name in self._deferred:
+            return typer_compat.summary(name, self._deferred[name])
         info = self._deferred.pop(name, None) if self._deferred else None
         if info is not None:
             command = typer_compat.build(info, self._source)

@@ -150,3 +150,21 @@ def without_commands(typer_app):
     shell = copy.copy(typer_app)
     shell.registered_commands, shell.registered_groups = [], []
     return shell
+
+
+def summary(name: str, info):
+    """What a group's help lists of one registered command (name, help, short help, hidden, deprecated, help
+    panel), read from its registration as Typer's builders read it, without building the command."""
+    import inspect
+    from types import SimpleNamespace
+
+    from typer.main import solve_typer_info_defaults
+    from typer.models import TyperInfo
+
+    if isinstance(info, TyperInfo):
+        info = solve_typer_info_defaults(info)
+        text = info.help
+    else:
+        text = inspect.getdoc(info.callback) if info.help is None else inspect.cleandoc(info.help)
+    return SimpleNamespace(name=name, help=text, short_help=info.short_help, hidden=info.hidden,
+                           deprecated=info.deprecated, rich_help_panel=info.rich_help_panel)
