@@ -324,7 +324,7 @@ class Renderer:
         JSON: `[` goes out with the first record, so a listing that fails before any record writes nothing;
         one that fails part-way closes its array (a valid document; the exit code says it is partial)."""
         count = 0
-        stream = (self._prepare(r) for r in records)
+        stream = map(self._prepare, records)
         if self.fmt == "json":
             encode = _encoder(self.ascii_json, self.pretty)
             batch: list[str] = []

@@ -170,7 +170,7 @@ class Records:
         return getattr(self._source, "total_count", self._total)
 
     def __iter__(self) -> Iterator[dict]:
-        return (self._convert(record) for record in self._source)
+        return map(self._convert, self._source)
 
 
 def stable_sort(spec: ResourceSpec, sort: str | None) -> str:
