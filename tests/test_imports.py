@@ -106,6 +106,12 @@ def probe(tmp_path: Path, argv: list, script: str = PROBE, **env: str) -> tuple[
     return json.loads(out.read_text()), result.stdout
 
 
+def imported(tmp_path: Path, argv: list, **env: str) -> tuple[set[str], str]:
+    """(modules, stdout) of one invocation: other tests' import checks (test_commands) use it."""
+    recorded, stdout = probe(tmp_path, argv, **env)
+    return set(recorded["modules"]), stdout
+
+
 def offenders(modules, banned: tuple[str, ...]) -> list[str]:
     return sorted(m for m in modules if any(m == b or m.startswith(b + ".") for b in banned))
 
