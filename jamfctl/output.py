@@ -10,12 +10,12 @@ import difflib
 import functools
 import json
 import re
-from json.encoder import c_make_encoder, encode_basestring, encode_basestring_ascii
-from typing import Any, Callable, Iterable, TextIO
+from typing import Any, Iterable, TextIO
 
 from jamfctl import redact
 from jamfctl.errors import ValidationError
 from jamfctl.specs import Column
+from jamfctl.streaming import csv_cell, get_path, json_encoder, row_reader
 
 FORMATS = ("table", "json", "ndjson", "csv", "yaml")
 # Records joined per write while streaming: one write and one encode call per batch, not per record.
@@ -119,83 +119,6 @@ def _split_paths(paths: tuple[str, ...]) -> tuple[list[str], ...]:
     return tuple(path.split(".") for path in dict.fromkeys(paths))
 
 
-def _encoder(ascii_only: bool, pretty: bool, separators: tuple[str, str] = (",", ":")) -> Callable[[Any], str]:
-    """json.dumps for a stream of records, set up once: the C encoder without the circular-reference check
-    (data from JSON, or built by jamfctl, has no cycles; depth is still bounded by the recursion limit)."""
-    if pretty or c_make_encoder is None:
-        return json.JSONEncoder(indent=2 if pretty else None, ensure_ascii=ascii_only,
-                                separators=None if pretty else separators).encode
-    encode = c_make_encoder(None, json.JSONEncoder().default,
-                            encode_basestring_ascii if ascii_only else encode_basestring,
-                            None, separators[1], separators[0], False, False, True)
-    return lambda data: "".join(encode(data, 0))
-
-
-def get_path(record: Any, path: str) -> Any:
-    """The value at a dot path; through a list, the value in each item (a list, like `select`)."""
-    parts = path.split(".")
-    for i, part in enumerate(parts):
-        if isinstance(record, list):
-            return [get_path(item, ".".join(parts[i:])) for item in record]
-        if not isinstance(record, dict):
-            return None
-        record = record.get(part)
-    return record
-
-
-def _column_getter(path: str) -> Callable[[Any], Any]:
-    """A CSV column's value in a record, as `get_path` finds it, with the path split once per stream.
-    (A dot path names nested keys; a key that itself holds a dot is not read across levels.)"""
-    parts = path.split(".")
-
-    def walk(record: Any) -> Any:
-        value = record
-        for part in parts:
-            if type(value) is dict:
-                value = value.get(part)
-            elif value is None:
-                return None
-            else:  # a list (each item's value) or anything else: the general walk
-                return get_path(record, path)
-        return value
-
-    return walk
-
-
-def _row_reader(header: list[str]) -> Callable[[Any], list]:
-    """The raw values of a record's CSV row, for a header fixed for the whole stream. Neighbouring columns
-    `s.a`, `s.b`, ... of one object `s` are read with one lookup of `s` and a C-level map over their keys;
-    any other column (top level, deeper, or where `s` is not an object) by its own walk."""
-    runs: list[tuple[int, int, str, list[str]]] = []  # (start, end, object key, leaf keys)
-    for index, path in enumerate(header):
-        parts = path.split(".")
-        if len(parts) == 2 and runs and runs[-1][1] == index and runs[-1][2] == parts[0]:
-            start, _, key, leaves = runs[-1]
-            runs[-1] = (start, index + 1, key, [*leaves, parts[1]])
-        elif len(parts) == 2:
-            runs.append((index, index + 1, parts[0], [parts[1]]))
-    in_runs = {i for start, end, _, _ in runs for i in range(start, end)}
-    walks = [(i, _column_getter(path)) for i, path in enumerate(header) if i not in in_runs]
-    getters = [_column_getter(path) for path in header]
-    width = len(header)
-
-    def read(record: Any) -> list:
-        if type(record) is not dict:
-            return [get(record) for get in getters]
-        row: list = [None] * width
-        for start, end, key, leaves in runs:
-            inner = record.get(key)
-            if type(inner) is dict:
-                row[start:end] = map(inner.get, leaves)
-            elif inner is not None:  # a list (each item's value) or a scalar: the general walk
-                row[start:end] = [getters[i](record) for i in range(start, end)]
-        for i, get in walks:
-            row[i] = get(record)
-        return row
-
-    return read
-
-
 def flatten(record: Any, prefix: str = "") -> dict[str, Any]:
     """Dot-path columns; lists stay whole (as JSON) so a row stays a row."""
     if isinstance(record, dict) and record:
@@ -221,36 +144,6 @@ def cell_text(value: Any) -> str:
 def _covered(path: str, columns: list[str]) -> bool:
     """Whether a flattened path is already in these columns (as one, inside one, or holding one)."""
     return any(path == c or path.startswith(c + ".") or c.startswith(path + ".") for c in columns)
-
-
-# A cell a spreadsheet would run as a formula. Device and user names are set by end users, so a Mac
-# named =HYPERLINK(...) must not become a live formula when an admin opens the CSV (OWASP "CSV injection").
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
-
-
-_FORMULA_FIRST = frozenset(_FORMULA_START)
-_cell_json = None  # the C encoder for list and object cells, made on first use
-
-
-def _csv_cell(value: Any) -> Any:
-    kind = type(value)
-    if kind is str:  # the usual cell first; the quote makes spreadsheets show a formula as text
-        return "'" + value if value[:1] in _FORMULA_FIRST and not _NUMBER.fullmatch(value) else value
-    if value is None:
-        return ""
-    if kind is bool:
-        return "true" if value else "false"
-    if kind is int:
-        return value
-    if isinstance(value, (dict, list)):
-        global _cell_json
-        if _cell_json is None:
-            _cell_json = _encoder(False, False, (", ", ": "))  # json.dumps's own separators
-        value = _cell_json(value)
-    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
-        return "'" + value
-    return value
 
 
 # --- the renderer ---------------------------------------------------------------------------------
@@ -326,7 +219,7 @@ class Renderer:
         count = 0
         stream = map(self._prepare, records)
         if self.fmt == "json":
-            encode = _encoder(self.ascii_json, self.pretty)
+            encode = json_encoder(self.ascii_json, self.pretty)
             batch: list[str] = []
             try:
                 for count, data in enumerate(stream, 1):
@@ -344,7 +237,7 @@ class Renderer:
             if not count:
                 self.out.write("[]\n")
         elif self.fmt == "ndjson":
-            encode = _encoder(self.ascii_json, False)
+            encode = json_encoder(self.ascii_json, False)
             batch = []
             try:
                 for count, data in enumerate(stream, 1):
@@ -396,8 +289,8 @@ class Renderer:
                     header += [k for k, v in flat.items() if v is not None and not _covered(k, header)]
                 write_row(header)
                 # The columns' paths read once; a row is then lookups, not a flattening of every record.
-                read = _row_reader(header)
-            write_row(list(map(_csv_cell, read(data))))
+                read = row_reader(header)
+            write_row(list(map(csv_cell, read(data))))
         if count == 0 and header:
             write_row(header)
         return count

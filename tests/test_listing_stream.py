@@ -1,6 +1,7 @@
-"""The streaming renderer's fast paths (jamfctl.output: batched writes, one encoder per stream, CSV rows read by
-precomputed column paths, --fields of top-level keys) give what the plain per-record way gives, redact a secret
-that first appears deep into a stream, and keep what a failing stream already wrote."""
+"""The streaming renderer's fast paths (jamfctl.output and jamfctl.streaming: batched writes, one encoder per
+stream, CSV rows read by precomputed column paths, --fields of top-level keys) give what the plain per-record way
+gives, redact a secret that first appears deep into a stream, and keep what a failing stream already wrote; the
+cyclic GC is off only while a listing streams."""
 from __future__ import annotations
 
 import csv
@@ -9,7 +10,7 @@ import json
 
 import pytest
 
-from jamfctl import output
+from jamfctl import output, streaming
 from jamfctl.output import Renderer
 from jamfctl.redact import REDACTED
 
@@ -73,10 +74,10 @@ def test_a_stream_that_fails_part_way_keeps_what_it_wrote():
 def test_csv_rows_read_by_column_paths_equal_get_path(record):
     header = ["id", "general.name", "general.supervised", "general.remoteManagement.managed", "general.site",
               "hardware.serialNumber", "hardware.model", "extras", "missing.path"]
-    assert output._row_reader(header)(record) == [output.get_path(record, h) for h in header]
+    assert streaming.row_reader(header)(record) == [output.get_path(record, h) for h in header]
     rows = list(csv.reader(io.StringIO(render("csv", [record], csv_columns=header))))
     assert rows[0] == header
-    assert rows[1] == [output.cell_text(None) if v is None else str(output._csv_cell(v))
+    assert rows[1] == [output.cell_text(None) if v is None else str(streaming.csv_cell(v))
                        for v in (output.get_path(record, h) for h in header)]
 
 
@@ -136,4 +137,4 @@ def test_gc_is_on_again_when_a_listing_fails_or_is_abandoned(ending):
 
 def test_csv_list_and_object_cells_are_json_dumps_text():
     for value in ([1, "é", None], {"a": None, "b": [1, {"c": "=x"}]}, []):
-        assert output._csv_cell(value) == json.dumps(value, ensure_ascii=False)
+        assert streaming.csv_cell(value) == json.dumps(value, ensure_ascii=False)
