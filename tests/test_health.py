@@ -172,6 +172,16 @@ def test_an_empty_record_is_unknown_everywhere_never_ok():
     assert {c.verdict for c in results} == {UNKNOWN} and checks.overall(results) == UNKNOWN
 
 
+@pytest.mark.parametrize("record", [{"id": "7", "storage": {"disks": 5}},
+                                    {"id": "7", "operatingSystem": {"version": ["14", "1"]}}])
+def test_a_field_of_the_wrong_type_is_a_server_error_naming_the_computer(record):
+    """computer health, report security and the MCP tools all meet this as a plain exit-1 error, not a crash."""
+    from jamfctl.errors import ServerError
+
+    with pytest.raises(ServerError, match="cannot read \\(id '7'\\)"):
+        checks.evaluate(record, T, RELEASES, now=NOW)
+
+
 @pytest.mark.parametrize("verdicts, worst", [((), UNKNOWN), ((OK, OK), OK), ((OK, UNKNOWN), UNKNOWN),
                                              ((UNKNOWN, WARN, OK), WARN), ((WARN, FAIL, UNKNOWN), FAIL)])
 def test_overall_is_the_worst(verdicts, worst):

@@ -360,6 +360,16 @@ def evaluate(record: Mapping, thresholds: Thresholds, newest: MacOSReleases, *,
              now: float | None = None) -> list[Check]:
     """Every check of one inventory record, in CHECK_NAMES order; `now` (epoch seconds) defaults to the clock."""
     now = datetime.now(timezone.utc).timestamp() if now is None else now
+    try:
+        return _evaluate(record, thresholds, newest, now)
+    except (TypeError, ValueError, AttributeError, KeyError):  # a field of the wrong type (storage.disks: 5)
+        from jamfctl.errors import ServerError
+
+        shown = str(record.get("id"))[:20] if isinstance(record, Mapping) else "?"
+        raise ServerError(f"the server sent a computer record jamfctl cannot read (id {shown!r})") from None
+
+
+def _evaluate(record: Mapping, thresholds: Thresholds, newest: MacOSReleases, now: float) -> list[Check]:
     general = _section(record, "general")
     os_section = _section(record, "operatingSystem")
     security = _section(record, "security")
