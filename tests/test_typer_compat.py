@@ -110,3 +110,16 @@ def test_registered_commands_are_built_one_at_a_time():
     assert list(built["group"].commands) == ["leaf"]
     shell = typer_compat.without_commands(app)
     assert shell.registered_commands == [] and shell.registered_groups == [] and len(app.registered_commands) == 2
+
+
+def test_a_summary_is_what_a_built_command_shows_in_its_groups_help():
+    app = _sample_app({})
+    sub = typer.Typer(help="A group.\n\nMore.", hidden=True)
+    sub.command("leaf")(lambda: None)
+    app.add_typer(sub, name="group", rich_help_panel="Other")
+    app.command("three", short_help="Short.", deprecated=True)(lambda: None)
+    fields = ("name", "help", "short_help", "hidden", "deprecated", "rich_help_panel")
+    for name, info in typer_compat.registered(app):
+        built = typer_compat.build(info, app)
+        summary = typer_compat.summary(name, info)
+        assert {f: getattr(summary, f) for f in fields} == {f: getattr(built, f) for f in fields}, name
