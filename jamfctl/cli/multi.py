@@ -17,7 +17,7 @@ import typer
 
 from jamfctl.cli.options import app_context, note, renderer
 
-PARALLEL = 4
+PARALLEL = 16  # instances at once (10 profiles in one wave); each keeps its own client within 5 connections
 # local files, the keychain or the terminal: nothing to merge, or the same file written once per instance
 LOCAL = {"backup", "diff", "multi", "login", "logout", "auth", "sandbox", "completion", "script pull",
          "script push", "config-profile pull"}
