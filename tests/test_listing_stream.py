@@ -1,7 +1,7 @@
 """The streaming renderer's fast paths (jamfctl.output and jamfctl.streaming: batched writes, one encoder per
 stream, CSV rows read by precomputed column paths, --fields of top-level keys) give what the plain per-record way
 gives, redact a secret that first appears deep into a stream, and keep what a failing stream already wrote; the
-cyclic GC is off only while a listing streams."""
+objects loaded before a listing sit out the cyclic GC (frozen) only while it streams, and the GC is never off."""
 from __future__ import annotations
 
 import csv
@@ -96,7 +96,7 @@ def test_top_level_fields_pick_like_the_general_path_and_share_not_mutate():
     assert record == fleet(1)[0]
 
 
-# --- the cyclic GC is off while a listing streams, and on again however the listing ends -----------------------
+# --- loaded objects sit out the cyclic GC while a listing streams, and rejoin it however the listing ends ------
 def pager(fail_on_page: int | None = None):
     from jamfctl.client import Listing
     from jamfctl.paging import Pager
@@ -110,29 +110,30 @@ def pager(fail_on_page: int | None = None):
     return Pager(fetch, Listing(), page_size=2, limit=None, window=5, label="test", path="/p", on_progress=None)
 
 
-def test_gc_is_off_while_records_stream_and_on_again_after():
+def test_loaded_objects_are_frozen_while_records_stream_and_thawed_after():
     import gc
 
-    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
     records = pager().records()
     assert next(records) == {"id": "0"}
-    assert not gc.isenabled()
+    assert gc.get_freeze_count() > 0 and gc.isenabled()  # the GC still runs, over what the listing makes
     assert [r["id"] for r in records] == ["1", "2", "3", "4"]
-    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
 
 
 @pytest.mark.parametrize("ending", ["failure", "abandoned"])
-def test_gc_is_on_again_when_a_listing_fails_or_is_abandoned(ending):
+def test_loaded_objects_are_thawed_when_a_listing_fails_or_is_abandoned(ending):
     import gc
 
     records = pager(fail_on_page=1 if ending == "failure" else None).records()
     next(records)
+    assert gc.get_freeze_count() > 0
     if ending == "failure":
         with pytest.raises(ConnectionError):
             list(records)
     else:
         records.close()  # what dropping the generator does
-    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
 
 
 def test_csv_list_and_object_cells_are_json_dumps_text():
